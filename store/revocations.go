@@ -1,0 +1,338 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"yanma/verify"
+)
+
+// Revocations live in generations: bucket "revocations" holds one
+// sub-bucket per generation ("g" + 8-byte big-endian number), each with a
+// "person" bucket (16-byte PersonHash → uvarint before) and a "jti" bucket
+// (first 16 bytes of SHA-256(jti) → empty). Meta key rev.gen names the
+// generation in force. A delta writes into it; a full snapshot is built in
+// a fresh generation and swapped in by rewriting rev.gen in the same
+// transaction that deletes the old one, so a reader sees one or the other.
+var (
+	bucketPerson = []byte("person")
+	bucketJTI    = []byte("jti")
+)
+
+// Fill factors for bbolt's page splits. A snapshot arrives sorted into an
+// empty bucket, so pages can be packed full; a delta lands at random
+// places in full pages, where any fill gives pages about half full until
+// later deltas fill them (Maintain compacts when the file has grown).
+const (
+	snapshotFill = 1.0
+	deltaFill    = 0.9
+)
+
+func genName(n uint64) []byte {
+	k := make([]byte, 9)
+	k[0] = 'g'
+	binary.BigEndian.PutUint64(k[1:], n)
+	return k
+}
+
+// currentGen is the generation in force, nil when no revocation data was applied.
+func currentGen(tx *bolt.Tx) *bolt.Bucket {
+	name := tx.Bucket(bucketMeta).Get(keyRevGen)
+	if name == nil {
+		return nil
+	}
+	return tx.Bucket(bucketRevocations).Bucket(name)
+}
+
+// newGen creates an empty generation and returns its name.
+func newGen(tx *bolt.Tx) ([]byte, *bolt.Bucket, error) {
+	revs := tx.Bucket(bucketRevocations)
+	n, err := revs.NextSequence()
+	if err != nil {
+		return nil, nil, err
+	}
+	name := genName(n)
+	g, err := revs.CreateBucket(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := g.CreateBucket(bucketPerson); err != nil {
+		return nil, nil, err
+	}
+	if _, err := g.CreateBucket(bucketJTI); err != nil {
+		return nil, nil, err
+	}
+	return name, g, nil
+}
+
+// swapGen puts generation name in force and deletes the one it replaces.
+func swapGen(tx *bolt.Tx, name []byte) error {
+	meta := tx.Bucket(bucketMeta)
+	if old := meta.Get(keyRevGen); old != nil && !bytes.Equal(old, name) {
+		old = bytes.Clone(old)
+		if err := tx.Bucket(bucketRevocations).DeleteBucket(old); err != nil {
+			return fmt.Errorf("drop generation: %w", err)
+		}
+	}
+	return meta.Put(keyRevGen, name)
+}
+
+// dropStaleGenerations deletes generations not in force: what a snapshot
+// interrupted by a crash or an abort left behind.
+func dropStaleGenerations(tx *bolt.Tx) error {
+	cur := tx.Bucket(bucketMeta).Get(keyRevGen)
+	revs := tx.Bucket(bucketRevocations)
+	var stale [][]byte
+	err := revs.ForEachBucket(func(k []byte) error {
+		if !bytes.Equal(k, cur) {
+			stale = append(stale, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range stale {
+		if err := revs.DeleteBucket(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// personRev and jtiKey are feed entries in their stored form.
+type personRev struct {
+	key    verify.PersonHash
+	before int64
+}
+
+type jtiKey [16]byte
+
+func hashJTI(jti string) jtiKey {
+	sum := sha256.Sum256([]byte(jti))
+	return jtiKey(sum[:16])
+}
+
+// revBatch is a feed's entries validated, converted, sorted by key and
+// deduplicated (the last entry for a key wins, as it would if applied in
+// feed order).
+type revBatch struct {
+	persons []personRev
+	jtis    []jtiKey
+}
+
+func prepareEntries(entries []verify.RevocationEntry) (revBatch, error) {
+	var rb revBatch
+	for i, e := range entries {
+		switch {
+		case e.SH != "" && e.JTI == "":
+			p, err := verify.ParsePersonHash(e.SH)
+			if err != nil {
+				return rb, fmt.Errorf("entry %d: %w", i, err)
+			}
+			if e.Before <= 0 {
+				return rb, fmt.Errorf("entry %d: before %d: %w", i, e.Before, verify.ErrMalformed)
+			}
+			rb.persons = append(rb.persons, personRev{key: p, before: e.Before})
+		case e.JTI != "" && e.SH == "":
+			rb.jtis = append(rb.jtis, hashJTI(e.JTI))
+		default:
+			return rb, fmt.Errorf("entry %d: need exactly one of sh and jti: %w", i, verify.ErrMalformed)
+		}
+	}
+	slices.SortStableFunc(rb.persons, func(a, b personRev) int { return bytes.Compare(a.key[:], b.key[:]) })
+	rb.persons = lastPerKey(rb.persons)
+	slices.SortFunc(rb.jtis, func(a, b jtiKey) int { return bytes.Compare(a[:], b[:]) })
+	rb.jtis = slices.Compact(rb.jtis)
+	return rb, nil
+}
+
+// lastPerKey keeps, of each run of equal keys in sorted ps, the last.
+func lastPerKey(ps []personRev) []personRev {
+	out := ps[:0]
+	for i := range ps {
+		if i+1 < len(ps) && ps[i+1].key == ps[i].key {
+			continue
+		}
+		out = append(out, ps[i])
+	}
+	return out
+}
+
+// write puts the batch into generation g.
+func (rb revBatch) write(g *bolt.Bucket, fill float64) error {
+	pb, jb := g.Bucket(bucketPerson), g.Bucket(bucketJTI)
+	pb.FillPercent, jb.FillPercent = fill, fill
+	var val [binary.MaxVarintLen64]byte
+	for _, p := range rb.persons {
+		n := binary.PutUvarint(val[:], uint64(p.before))
+		if err := pb.Put(p.key[:], val[:n]); err != nil {
+			return err
+		}
+	}
+	for _, j := range rb.jtis {
+		if err := jb.Put(j[:], nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// genCounts counts the keys of generation g (walks its pages).
+func genCounts(g *bolt.Bucket) (persons, jtis uint64) {
+	return uint64(g.Bucket(bucketPerson).Stats().KeyN), uint64(g.Bucket(bucketJTI).Stats().KeyN)
+}
+
+// ApplyRevocations verifies a feed against the pinned roots and applies it in
+// one transaction: a delta must start at the seq held (From == RevocationSeq,
+// else ErrSeqGap), a full snapshot replaces everything (a snapshot older than
+// the state held is refused with verify.ErrReplay, one whose stored entries
+// do not number its Count with ErrCountMismatch). Refused: the store is
+// unchanged. RevocationsAsOf becomes now only once the feed is applied.
+//
+// A snapshot too large for one JWS comes in pages: see BeginRevocationSnapshot.
+func (db *DB) ApplyRevocations(token string, now time.Time) (*verify.RevocationFeed, error) {
+	roots, err := db.Roots()
+	if err != nil {
+		return nil, fmt.Errorf("apply revocations: %w", err)
+	}
+	feed, err := verify.ParseRevocationFeed(token, roots)
+	if err != nil {
+		return nil, fmt.Errorf("apply revocations: %w", err)
+	}
+	if !feed.Full && feed.To < feed.From {
+		return nil, fmt.Errorf("apply revocations: to %d before from %d: %w", feed.To, feed.From, verify.ErrMalformed)
+	}
+	rb, err := prepareEntries(feed.Entries)
+	if err != nil {
+		return nil, fmt.Errorf("apply revocations: %w", err)
+	}
+	err = db.updateState(func(tx *bolt.Tx, st *state) error {
+		if feed.Full {
+			return applyFull(tx, st, feed, rb, now)
+		}
+		return applyDelta(tx, st, feed, rb, now)
+	}, nil)
+	if err != nil {
+		return nil, wrapWrite("apply revocations", err)
+	}
+	db.log.Info("revocations applied", "from", feed.From, "to", feed.To, "full", feed.Full, "entries", len(feed.Entries))
+	return feed, nil
+}
+
+func applyFull(tx *bolt.Tx, st *state, feed *verify.RevocationFeed, rb revBatch, now time.Time) error {
+	if st.RevSeq > feed.To {
+		return fmt.Errorf("snapshot seq %d below held %d: %w", feed.To, st.RevSeq, verify.ErrReplay)
+	}
+	name, g, err := newGen(tx)
+	if err != nil {
+		return err
+	}
+	if err := rb.write(g, snapshotFill); err != nil {
+		return err
+	}
+	persons, jtis := uint64(len(rb.persons)), uint64(len(rb.jtis))
+	if persons+jtis != feed.Count {
+		return fmt.Errorf("snapshot holds %d entries, feed says %d: %w", persons+jtis, feed.Count, ErrCountMismatch)
+	}
+	if err := swapGen(tx, name); err != nil {
+		return err
+	}
+	st.RevPersons, st.RevJTIs = persons, jtis
+	markApplied(st, feed, now)
+	return nil
+}
+
+func applyDelta(tx *bolt.Tx, st *state, feed *verify.RevocationFeed, rb revBatch, now time.Time) error {
+	if feed.From != st.RevSeq {
+		return fmt.Errorf("delta from %d, held %d: %w", feed.From, st.RevSeq, ErrSeqGap)
+	}
+	g := currentGen(tx)
+	if g == nil {
+		name, ng, err := newGen(tx)
+		if err != nil {
+			return err
+		}
+		if err := swapGen(tx, name); err != nil {
+			return err
+		}
+		g = ng
+	}
+	if err := rb.write(g, deltaFill); err != nil {
+		return err
+	}
+	st.RevPersons, st.RevJTIs = genCounts(g)
+	markApplied(st, feed, now)
+	return nil
+}
+
+// markApplied moves the revocation state and its as-of time: only ever
+// inside the transaction that applied a whole verified feed.
+func markApplied(st *state, feed *verify.RevocationFeed, now time.Time) {
+	st.RevSeq = feed.To
+	st.RevAsOf = now.UTC()
+	st.RevIat = max(st.RevIat, feed.Iat)
+}
+
+// RevocationSeq is the seq of the revocation state held (0 if none).
+func (db *DB) RevocationSeq() uint64 { return db.status().RevSeq }
+
+// RevocationCounts says how many persons and single credentials the
+// revocation state in force voids.
+func (db *DB) RevocationCounts() (persons, jtis uint64) {
+	st := db.status()
+	return st.RevPersons, st.RevJTIs
+}
+
+// RevokedBefore implements verify.RevocationSource.
+func (db *DB) RevokedBefore(p verify.PersonHash) (int64, bool, error) {
+	var before int64
+	var found bool
+	err := db.view(func(tx *bolt.Tx) error {
+		g := currentGen(tx)
+		if g == nil {
+			return nil
+		}
+		v := g.Bucket(bucketPerson).Get(p[:])
+		if v == nil {
+			return nil
+		}
+		u, n := binary.Uvarint(v)
+		if n <= 0 {
+			return fmt.Errorf("revocation value of %d bytes: %w", len(v), ErrCorrupt)
+		}
+		before, found = int64(u), true
+		return nil
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("revocation lookup: %w", err)
+	}
+	return before, found, nil
+}
+
+// RevokedJTI implements verify.RevocationSource.
+func (db *DB) RevokedJTI(jti string) (bool, error) {
+	k := hashJTI(jti)
+	var found bool
+	err := db.view(func(tx *bolt.Tx) error {
+		g := currentGen(tx)
+		if g == nil {
+			return nil
+		}
+		// Seek, not Get: the value is empty, and bbolt may hand back
+		// an empty value as nil.
+		got, _ := g.Bucket(bucketJTI).Cursor().Seek(k[:])
+		found = bytes.Equal(got, k[:])
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("revocation lookup: %w", err)
+	}
+	return found, nil
+}

@@ -1,0 +1,194 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"yanma/verify"
+)
+
+// PinRoots replaces the pinned trust roots (one, or two during a root
+// rotation). Each must be a public key verify can use.
+func (db *DB) PinRoots(roots ...verify.JWK) error {
+	if len(roots) == 0 {
+		return fmt.Errorf("pin roots: %w: none given", verify.ErrMalformed)
+	}
+	for i, r := range roots {
+		if _, err := r.PublicKey(); err != nil {
+			return fmt.Errorf("pin roots: root %d: %w", i, err)
+		}
+	}
+	err := db.updateState(func(tx *bolt.Tx, _ *state) error {
+		return putJSON(tx.Bucket(bucketMeta), keyRoots, roots)
+	}, nil)
+	return wrapWrite("pin roots", err)
+}
+
+// Roots returns the pinned roots (none: ErrNotPinned).
+func (db *DB) Roots() ([]verify.JWK, error) {
+	var roots []verify.JWK
+	err := db.view(func(tx *bolt.Tx) error {
+		var err error
+		roots, err = readRoots(tx)
+		return err
+	})
+	return roots, err
+}
+
+func readRoots(tx *bolt.Tx) ([]verify.JWK, error) {
+	v := tx.Bucket(bucketMeta).Get(keyRoots)
+	if v == nil {
+		return nil, ErrNotPinned
+	}
+	var roots []verify.JWK
+	if err := json.Unmarshal(v, &roots); err != nil {
+		return nil, fmt.Errorf("read roots: %w", err)
+	}
+	if len(roots) == 0 {
+		return nil, ErrNotPinned
+	}
+	return roots, nil
+}
+
+// ImportTrustList verifies token against the pinned roots and, if it is
+// current and its seq is not lower than the one held, makes it the trust list
+// in force, in one transaction. Refused: the store is unchanged. A lower seq
+// is refused with an error wrapping verify.ErrReplay. TrustAsOf becomes now.
+func (db *DB) ImportTrustList(token string, now time.Time) (*verify.TrustList, error) {
+	return db.importTrustList(token, now, func(*verify.TrustList) time.Time { return now })
+}
+
+func (db *DB) importTrustList(token string, now time.Time, asOf func(*verify.TrustList) time.Time) (*verify.TrustList, error) {
+	roots, err := db.Roots()
+	if err != nil {
+		return nil, fmt.Errorf("import trust list: %w", err)
+	}
+	tl, err := verify.ParseTrustList(token, roots, now)
+	if err != nil {
+		return nil, fmt.Errorf("import trust list: %w", err)
+	}
+	err = db.updateState(func(tx *bolt.Tx, st *state) error {
+		// Checked again inside the transaction: roots or seq may have
+		// changed since the parse.
+		held, err := readRoots(tx)
+		if err != nil {
+			return err
+		}
+		if !sameRoots(held, roots) {
+			return fmt.Errorf("pinned roots changed during import: %w", verify.ErrBadSignature)
+		}
+		if tx.Bucket(bucketMeta).Get(keyTrust) != nil && tl.Seq < st.TrustSeq {
+			return fmt.Errorf("trust list seq %d below held %d: %w", tl.Seq, st.TrustSeq, verify.ErrReplay)
+		}
+		meta := tx.Bucket(bucketMeta)
+		if err := putJSON(meta, keyTrust, tl); err != nil {
+			return err
+		}
+		if err := meta.Put(keyTrustJWS, []byte(token)); err != nil {
+			return err
+		}
+		st.TrustSeq, st.TrustIat, st.TrustAsOf = tl.Seq, tl.Iat, asOf(tl).UTC()
+		return nil
+	}, func() { db.trust.Store(tl) })
+	if err != nil {
+		return nil, wrapWrite("import trust list", err)
+	}
+	db.log.Info("trust list imported", "seq", tl.Seq, "issuers", len(tl.Issuers))
+	return tl, nil
+}
+
+func sameRoots(a, b []verify.JWK) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TrustListToken returns the signed trust list in force as it was imported,
+// so that it can be passed on (to another terminal, a USB stick).
+func (db *DB) TrustListToken() (string, error) {
+	var tok string
+	err := db.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketMeta).Get(keyTrustJWS)
+		if v == nil {
+			return verify.ErrNoTrustList
+		}
+		tok = string(v)
+		return nil
+	})
+	return tok, err
+}
+
+// Bootstrap seeds the store from a trust list shipped inside the binary,
+// so that a kiosk installed without a network verifies from its first
+// minute. It pins rootJWK when no root is pinned yet (a pinned root is never
+// replaced from here), then imports token if the store holds no trust list
+// or an older one. TrustAsOf becomes the list's iat, not now: the embedded
+// list is only as fresh as its signature. It returns whether it imported.
+func (db *DB) Bootstrap(rootJWK []byte, token string, now time.Time) (bool, error) {
+	if _, err := db.Roots(); errors.Is(err, ErrNotPinned) {
+		root, err := verify.ParsePublicJWK(rootJWK)
+		if err != nil {
+			return false, fmt.Errorf("bootstrap root: %w", err)
+		}
+		if err := db.PinRoots(root); err != nil {
+			return false, fmt.Errorf("bootstrap: %w", err)
+		}
+	} else if err != nil {
+		return false, fmt.Errorf("bootstrap: %w", err)
+	}
+	roots, err := db.Roots()
+	if err != nil {
+		return false, fmt.Errorf("bootstrap: %w", err)
+	}
+	tl, err := verify.ParseTrustList(token, roots, now)
+	if err != nil {
+		return false, fmt.Errorf("bootstrap trust list: %w", err)
+	}
+	if held, err := db.Trust(); err == nil && held.Seq >= tl.Seq {
+		return false, nil
+	}
+	if _, err := db.importTrustList(token, now, func(tl *verify.TrustList) time.Time {
+		return time.Unix(tl.Iat, 0)
+	}); err != nil {
+		return false, fmt.Errorf("bootstrap: %w", err)
+	}
+	return true, nil
+}
+
+// ConfirmTrustCurrent records that the upstream confirmed (e.g. 304) that
+// the trust list held is still current at now.
+func (db *DB) ConfirmTrustCurrent(now time.Time) error {
+	if _, err := db.Trust(); err != nil {
+		return fmt.Errorf("confirm trust list: %w", err)
+	}
+	err := db.updateState(func(_ *bolt.Tx, st *state) error {
+		if now.After(st.TrustAsOf) {
+			st.TrustAsOf = now.UTC()
+		}
+		return nil
+	}, nil)
+	return wrapWrite("confirm trust list", err)
+}
+
+// Trust returns the trust list in force (from memory; no disk read). The
+// caller must not modify it.
+func (db *DB) Trust() (*verify.TrustList, error) {
+	tl := db.trust.Load()
+	if tl == nil {
+		return nil, verify.ErrNoTrustList
+	}
+	return tl, nil
+}
+
+// TrustSeq is the seq of the trust list in force (0 if none).
+func (db *DB) TrustSeq() uint64 { return db.status().TrustSeq }
