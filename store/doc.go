@@ -17,7 +17,7 @@
 //	                   rev.gen (revocation generation in force),
 //	                   device.id, device.key (Ed25519 seed)
 //	revocations/gN/person  16-byte PersonHash → uvarint before
-//	revocations/gN/jti     16 bytes of SHA-256(jti) → empty
+//	revocations/gN/jti     16 bytes of SHA-256(jti) → 0x01
 //	entries            8-byte big-endian time ‖ ID → Entry (JSON)
 //	outbox.red         8-byte sequence → Report (JSON); red sightings first,
 //	outbox.fever       then fever reports,

@@ -113,6 +113,9 @@ func (a *authority) feed(t testing.TB, f verify.RevocationFeed) string {
 	if f.Iat == 0 {
 		f.Iat = testT0.Unix()
 	}
+	if f.Entries == nil {
+		f.Entries = []verify.RevocationEntry{} // "entries": [] — verify refuses null
+	}
 	tok, err := a.signer.Sign(verify.TypRevocations, f)
 	if err != nil {
 		t.Fatalf("sign feed: %v", err)

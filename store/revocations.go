@@ -16,7 +16,7 @@ import (
 // Revocations live in generations: bucket "revocations" holds one
 // sub-bucket per generation ("g" + 8-byte big-endian number), each with a
 // "person" bucket (16-byte PersonHash → uvarint before) and a "jti" bucket
-// (first 16 bytes of SHA-256(jti) → empty). Meta key rev.gen names the
+// (first 16 bytes of SHA-256(jti) → 0x01). Meta key rev.gen names the
 // generation in force. A delta writes into it; a full snapshot is built in
 // a fresh generation and swapped in by rewriting rev.gen in the same
 // transaction that deletes the old one, so a reader sees one or the other.
@@ -24,6 +24,10 @@ var (
 	bucketPerson = []byte("person")
 	bucketJTI    = []byte("jti")
 )
+
+// jtiMark is the value of a jti key: one byte, not empty, because bbolt
+// (Get, and Compact's walk) can take an empty value for a nested bucket.
+var jtiMark = []byte{1}
 
 // Fill factors for bbolt's page splits. A snapshot arrives sorted into an
 // empty bucket, so pages can be packed full; a delta lands at random
@@ -165,23 +169,34 @@ func lastPerKey(ps []personRev) []personRev {
 	return out
 }
 
-// write puts the batch into generation g.
-func (rb revBatch) write(g *bolt.Bucket, fill float64) error {
+// write puts the batch into generation g. With count set it also
+// returns how many keys were new to g (a lookup per key; deltas only:
+// bbolt's Stats do not see a transaction's own writes).
+func (rb revBatch) write(g *bolt.Bucket, fill float64, count bool) (newPersons, newJTIs uint64, err error) {
 	pb, jb := g.Bucket(bucketPerson), g.Bucket(bucketJTI)
 	pb.FillPercent, jb.FillPercent = fill, fill
-	var val [binary.MaxVarintLen64]byte
+	// bbolt keeps references to keys and values until the commit: one
+	// slab for all the values, never a reused buffer.
+	vals := make([]byte, 0, len(rb.persons)*5)
 	for _, p := range rb.persons {
-		n := binary.PutUvarint(val[:], uint64(p.before))
-		if err := pb.Put(p.key[:], val[:n]); err != nil {
-			return err
+		start := len(vals)
+		vals = binary.AppendUvarint(vals, uint64(p.before))
+		if count && pb.Get(p.key[:]) == nil {
+			newPersons++
+		}
+		if err := pb.Put(p.key[:], vals[start:len(vals):len(vals)]); err != nil {
+			return 0, 0, err
 		}
 	}
 	for _, j := range rb.jtis {
-		if err := jb.Put(j[:], nil); err != nil {
-			return err
+		if count && jb.Get(j[:]) == nil {
+			newJTIs++
+		}
+		if err := jb.Put(j[:], jtiMark); err != nil {
+			return 0, 0, err
 		}
 	}
-	return nil
+	return newPersons, newJTIs, nil
 }
 
 // genCounts counts the keys of generation g (walks its pages).
@@ -234,7 +249,7 @@ func applyFull(tx *bolt.Tx, st *state, feed *verify.RevocationFeed, rb revBatch,
 	if err != nil {
 		return err
 	}
-	if err := rb.write(g, snapshotFill); err != nil {
+	if _, _, err := rb.write(g, snapshotFill, false); err != nil {
 		return err
 	}
 	persons, jtis := uint64(len(rb.persons)), uint64(len(rb.jtis))
@@ -264,10 +279,12 @@ func applyDelta(tx *bolt.Tx, st *state, feed *verify.RevocationFeed, rb revBatch
 		}
 		g = ng
 	}
-	if err := rb.write(g, deltaFill); err != nil {
+	np, nj, err := rb.write(g, deltaFill, true)
+	if err != nil {
 		return err
 	}
-	st.RevPersons, st.RevJTIs = genCounts(g)
+	st.RevPersons += np
+	st.RevJTIs += nj
 	markApplied(st, feed, now)
 	return nil
 }
@@ -325,10 +342,7 @@ func (db *DB) RevokedJTI(jti string) (bool, error) {
 		if g == nil {
 			return nil
 		}
-		// Seek, not Get: the value is empty, and bbolt may hand back
-		// an empty value as nil.
-		got, _ := g.Bucket(bucketJTI).Cursor().Seek(k[:])
-		found = bytes.Equal(got, k[:])
+		found = g.Bucket(bucketJTI).Get(k[:]) != nil
 		return nil
 	})
 	if err != nil {
