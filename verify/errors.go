@@ -22,4 +22,20 @@ var (
 	ErrReplay = errors.New("older than the one held")
 	// ErrTooLarge is returned for input over the size limit.
 	ErrTooLarge = errors.New("too large")
+
+	// ErrCritical is returned (with ErrMalformed) for a JOSE header with a
+	// crit parameter: the protocol defines no extension, so none is understood.
+	ErrCritical = errors.New("critical header parameter not understood")
+	// ErrPrivateKey is returned (with ErrMalformed) for a JWK that carries a
+	// private or symmetric key part.
+	ErrPrivateKey = errors.New("jwk carries a private key")
+	// ErrNotYetValid is returned for a signed artefact whose iat lies in the future.
+	ErrNotYetValid = errors.New("not yet valid")
+
+	// ErrNotNumber is returned by ParseTemperature for an entry that is not a
+	// decimal number such as 36.6 or 36,6.
+	ErrNotNumber = errors.New("not a number")
+	// ErrImplausibleTemperature is returned by ParseTemperature for a number
+	// outside [MinPlausibleC, MaxPlausibleC]: a measuring or typing error.
+	ErrImplausibleTemperature = errors.New("temperature outside the plausible range")
 )

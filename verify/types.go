@@ -45,7 +45,19 @@ const (
 	// ReasonDataTooOld: the code would pass, but the trust list or revocation
 	// data is older than the policy's max_offline_hours.
 	ReasonDataTooOld Reason = "data_too_old"
+	// ReasonLookupFailed: the terminal's own data (trust list, revocations)
+	// could not be read; never a silent pass.
+	ReasonLookupFailed Reason = "lookup_failed"
 )
+
+// Reasons lists every reason code, in the order above.
+func Reasons() []Reason {
+	return []Reason{ReasonOK, ReasonMalformed, ReasonTooLarge, ReasonAlgNotAllowed,
+		ReasonUnknownIssuer, ReasonUnknownKey, ReasonBadSignature, ReasonExpired,
+		ReasonNotYetValid, ReasonRevoked, ReasonMissingProof, ReasonBadProof,
+		ReasonStaleProof, ReasonNoTrustList, ReasonTrustListExpired, ReasonDataTooOld,
+		ReasonLookupFailed}
+}
 
 // MaxQRText is the largest QR text verify will look at; anything longer is
 // ReasonTooLarge before any parsing.
@@ -188,6 +200,8 @@ type Result struct {
 	RevocationsAsOf time.Time `json:"revocations_as_of,omitzero"`
 	// TempThresholdC is the threshold in force for this verdict.
 	TempThresholdC float64 `json:"temp_threshold_c,omitempty"`
+	// CheckedAt is the terminal's clock reading the verdict was made at.
+	CheckedAt time.Time `json:"checked_at,omitzero"`
 }
 
 // SyncStatus is what the terminal knows about the freshness of its data and
