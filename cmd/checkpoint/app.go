@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"yanma/store"
+)
+
+// exitError carries an exit status without another message: the subcommand
+// has already said what went wrong (e.g. `verify` printing valid=false).
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// env is what every subcommand gets: the global configuration and the
+// process's streams. Tests build one per call, so nothing is global.
+type env struct {
+	dataDir  string
+	upstream string
+	lang     string
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+const usage = `checkpoint — 验码 health-code checkpoint terminal
+
+usage: checkpoint [global flags] <command> [flags] [args]
+
+global flags (before the command):
+  --data DIR        where the terminal's bbolt file lives ($YANMA_DATA; default ~/.local/share/yanma)
+  --upstream URL    the upstream service ($YANMA_UPSTREAM; default: the one recorded at enrollment)
+  --lang zh|en      language of the officer's messages ($YANMA_LANG; default zh)
+  --log-level L     debug|info|warn|error (default info; logs go to stderr)
+
+commands:
+  run        scan, verify, take temperatures, decide, record; sync in the background
+  decode     print the QR codes in image or video files
+  verify     verify one QR text offline against the local store
+  trust      pin the trust root (trust pin FILE), import a signed trust list (trust import FILE)
+  revocations import FILE   apply a signed revocation feed
+  enroll     register this terminal with the upstream using a one-time code
+  sync       pull the trust list and revocations and push the outbox, once
+  status     what the installer needs to know: data, trust, revocations, outbox, device
+  demo       run the whole loop on an embedded demo: a local upstream, a rendered video, verdicts, the fever turning yellow
+`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("checkpoint", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
+	fs.StringVar(&e.dataDir, "data", getenv("YANMA_DATA", defaultDataDir()), "data directory")
+	fs.StringVar(&e.upstream, "upstream", os.Getenv("YANMA_UPSTREAM"), "upstream URL")
+	fs.StringVar(&e.lang, "lang", getenv("YANMA_LANG", "zh"), "zh or en")
+	logLevel := fs.String("log-level", "info", "debug|info|warn|error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return exitError{2}
+	}
+	if e.lang != "zh" && e.lang != "en" {
+		return fmt.Errorf("--lang %q: want zh or en", e.lang)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	e.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+
+	rest := fs.Args()
+	if len(rest) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitError{2}
+	}
+	cmd, cargs := rest[0], rest[1:]
+	switch cmd {
+	case "run":
+		return cmdRun(ctx, e, cargs)
+	case "decode":
+		return cmdDecode(ctx, e, cargs)
+	case "verify":
+		return cmdVerify(ctx, e, cargs)
+	case "trust":
+		return cmdTrust(ctx, e, cargs)
+	case "revocations":
+		return cmdRevocations(ctx, e, cargs)
+	case "enroll":
+		return cmdEnroll(ctx, e, cargs)
+	case "sync":
+		return cmdSync(ctx, e, cargs)
+	case "status":
+		return cmdStatus(ctx, e, cargs)
+	case "demo":
+		return cmdDemo(ctx, e, cargs)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintf(stderr, "checkpoint: unknown command %q\n\n%s", cmd, usage)
+		return exitError{2}
+	}
+}
+
+func getenv(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "yanma")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "yanma")
+	}
+	return "yanma-data"
+}
+
+// dbPath is the terminal's one bbolt file.
+func (e *env) dbPath() string { return filepath.Join(e.dataDir, "terminal.db") }
+
+// openDB opens the terminal's store, creating the data directory.
+func (e *env) openDB() (*store.DB, error) {
+	if err := os.MkdirAll(e.dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	db, err := store.Open(e.dbPath())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", e.dbPath(), err)
+	}
+	return db, nil
+}
+
+// upstreamFile records the upstream URL given at enrollment, so that later
+// commands need no flag.
+func (e *env) upstreamFile() string { return filepath.Join(e.dataDir, "upstream.url") }
+
+// upstreamURL is --upstream, else the URL recorded at enrollment, else "".
+func (e *env) upstreamURL() string {
+	if e.upstream != "" {
+		return strings.TrimRight(e.upstream, "/")
+	}
+	b, err := os.ReadFile(e.upstreamFile())
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(strings.TrimSpace(string(b)), "/")
+}
+
+// readArg reads a file argument; "-" is standard input.
+func (e *env) readArg(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(io.LimitReader(e.stdin, 64<<20))
+	}
+	return os.ReadFile(name)
+}

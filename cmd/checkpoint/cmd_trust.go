@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"yanma/verify"
+)
+
+// cmdTrust handles `trust pin FILE...` and `trust import FILE`: feeding a
+// terminal from a USB stick when it never sees a network.
+func cmdTrust(ctx context.Context, e *env, args []string) error {
+	if len(args) < 2 || (args[0] != "pin" && args[0] != "import") || (args[0] == "import" && len(args) != 2) || len(args) > 3 {
+		fmt.Fprintln(e.stderr, "usage: checkpoint trust pin ROOT.jwk [NEXT-ROOT.jwk] | checkpoint trust import TRUST-LIST.jws")
+		return exitError{2}
+	}
+	db, err := e.openDB()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch args[0] {
+	case "pin":
+		var roots []verify.JWK
+		for _, f := range args[1:] {
+			b, err := e.readArg(f)
+			if err != nil {
+				return fmt.Errorf("trust pin: %w", err)
+			}
+			k, err := verify.ParsePublicJWK(b)
+			if err != nil {
+				return fmt.Errorf("trust pin %s: refused: %w", f, err)
+			}
+			roots = append(roots, k)
+		}
+		if err := db.PinRoots(roots...); err != nil {
+			return fmt.Errorf("trust pin: %w", err)
+		}
+		for _, k := range roots {
+			fmt.Fprintf(e.stdout, "pinned trust root %s (%s)\n", k.Thumbprint(), k.Alg)
+		}
+		return nil
+	default:
+		b, err := e.readArg(args[1])
+		if err != nil {
+			return fmt.Errorf("trust import: %w", err)
+		}
+		tl, err := db.ImportTrustList(string(trimToken(b)), e.now())
+		if err != nil {
+			return fmt.Errorf("trust import %s: refused, nothing changed: %w", args[1], err)
+		}
+		fmt.Fprintf(e.stdout, "trust list seq %d imported: %d issuers, expires %s\n", tl.Seq, len(tl.Issuers), unixTime(tl.Exp))
+		return nil
+	}
+}
+
+// cmdRevocations handles `revocations import FILE`.
+func cmdRevocations(ctx context.Context, e *env, args []string) error {
+	if len(args) != 2 || args[0] != "import" {
+		fmt.Fprintln(e.stderr, "usage: checkpoint revocations import FEED.jws")
+		return exitError{2}
+	}
+	b, err := e.readArg(args[1])
+	if err != nil {
+		return fmt.Errorf("revocations import: %w", err)
+	}
+	db, err := e.openDB()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	held := db.RevocationSeq()
+	feed, err := db.ApplyRevocations(string(trimToken(b)), e.now())
+	if err != nil {
+		return fmt.Errorf("revocations import %s: refused, nothing changed (held seq %d): %w", args[1], held, err)
+	}
+	kind := "delta"
+	if feed.Full {
+		kind = "full snapshot"
+	}
+	fmt.Fprintf(e.stdout, "revocations %s %d→%d applied: %d entries\n", kind, feed.From, feed.To, len(feed.Entries))
+	return nil
+}
+
+// trimToken drops what an editor or a USB-stick copy adds around a token:
+// a byte-order mark and surrounding whitespace.
+func trimToken(b []byte) []byte {
+	return bytes.TrimSpace(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")))
+}
+
+var errNoUpstream = errors.New("no upstream: give --upstream URL (or $YANMA_UPSTREAM) or enroll first")

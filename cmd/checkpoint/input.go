@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"yanma/scanner"
+	"yanma/verify"
+)
+
+// lineInput hands out the officer's typed lines — QR texts from a
+// keyboard-wedge scanner gun and temperatures from the keypad arrive on the
+// same keyboard — one at a time and only when asked, so that a temperature
+// typed right after a code is never taken for a code.
+type lineInput struct {
+	ch <-chan string
+}
+
+// newLineInput reads lines from r until EOF or ctx ends.
+func newLineInput(ctx context.Context, r io.Reader) *lineInput {
+	ch := make(chan string)
+	go func() {
+		defer close(ch)
+		sc := bufio.NewScanner(r)
+		// A scanner gun may type a long URL; anything beyond the QR limit is
+		// still read whole so verify can call it too_large.
+		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+		for sc.Scan() {
+			select {
+			case ch <- strings.TrimRight(sc.Text(), "\r"):
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return &lineInput{ch: ch}
+}
+
+// fromChannel makes a lineInput of lines another display (the TUI) collects.
+func fromChannel(ch <-chan string) *lineInput { return &lineInput{ch: ch} }
+
+// Line returns the next line, io.EOF when the input ended.
+func (l *lineInput) Line(ctx context.Context) (string, error) {
+	select {
+	case s, ok := <-l.ch:
+		if !ok {
+			return "", io.EOF
+		}
+		return s, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// lineScans is the scan source of a scanner gun: every non-empty line is a
+// presentation (each pull of the trigger is one).
+type lineScans struct{ in *lineInput }
+
+func (s lineScans) Next(ctx context.Context) (string, error) {
+	for {
+		line, err := s.in.Line(ctx)
+		if err != nil {
+			return "", err
+		}
+		if t := strings.TrimSpace(line); t != "" {
+			return t, nil
+		}
+	}
+}
+
+func (lineScans) Done() {}
+
+// keypad reads temperatures typed on the keyboard.
+type keypad struct{ in *lineInput }
+
+func (k keypad) Temperature(ctx context.Context) (string, error) {
+	line, err := k.in.Line(ctx)
+	if err == io.EOF {
+		return "", errNoTemperature
+	}
+	return strings.TrimSpace(line), err
+}
+
+// scripted plays back fixed readings, for demos and unattended tests.
+type scripted struct{ readings []string }
+
+func parseScripted(s string) (*scripted, error) {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if _, err := strconv.ParseFloat(f, 64); err != nil {
+			return nil, fmt.Errorf("--temps %q: %w", f, err)
+		}
+		out = append(out, f)
+	}
+	return &scripted{readings: out}, nil
+}
+
+func (s *scripted) Temperature(ctx context.Context) (string, error) {
+	if len(s.readings) == 0 {
+		return "", errNoTemperature
+	}
+	r := s.readings[0]
+	s.readings = s.readings[1:]
+	return r, nil
+}
+
+// cameraScans adapts a scanner.Scanner (camera, video, images) to the loop.
+type cameraScans struct{ sc *scanner.Scanner }
+
+func (c cameraScans) Next(ctx context.Context) (string, error) {
+	s, err := c.sc.Next(ctx)
+	return s.Text, err
+}
+
+func (c cameraScans) Done() { c.sc.Done() }
+
+// parseSite checks a --site value.
+func parseSite(s string) (verify.Site, error) {
+	switch site := verify.Site(s); site {
+	case verify.SiteRoad, verify.SiteCommunity, verify.SiteMall, verify.SiteTransit, verify.SiteEnterprise:
+		return site, nil
+	}
+	return "", fmt.Errorf("--site %q: want road, community, mall, transit or enterprise", s)
+}

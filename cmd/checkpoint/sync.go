@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"yanma/cmd/checkpoint/internal/ui"
+	"yanma/store"
+	ysync "yanma/sync"
+)
+
+// syncer is the background sync loop of `checkpoint run`.
+type syncer struct {
+	client *ysync.Client
+	db     *store.DB
+	e      *env
+	done   chan struct{}
+}
+
+// startSync starts the background sync when an upstream is known and the
+// terminal is enrolled. Without one the terminal works offline, which is a
+// normal way to run (USB-stick feeding), not an error.
+func (e *env) startSync(ctx context.Context, db *store.DB, offline bool, display ui.Display) (*syncer, error) {
+	url := e.upstreamURL()
+	if offline || url == "" {
+		e.log.Info("sync off: working offline", "reason", map[bool]string{true: "--offline", false: "no upstream"}[offline])
+		return nil, nil
+	}
+	if _, _, err := db.Device(); errors.Is(err, store.ErrNotEnrolled) {
+		e.log.Warn("sync off: terminal not enrolled; run checkpoint enroll")
+		return nil, nil
+	}
+	c := ysync.NewClient(url, db, ysync.WithLogger(e.log), ysync.WithClock(e.now))
+	s := &syncer{client: c, db: db, e: e, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		if err := c.Run(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("sync loop ended", "err", err)
+		}
+	}()
+	go s.reportStatus(ctx, display)
+	return s, nil
+}
+
+// Kick asks for a push at once (a report was just recorded).
+func (s *syncer) Kick() { s.client.Kick() }
+
+// reportStatus keeps the display's status line current.
+func (s *syncer) reportStatus(ctx context.Context, display ui.Display) {
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		st := s.client.Status()
+		display.Show(ui.Event{Kind: ui.KindStatus, Time: s.e.now(), Status: statusOf(s.db, st.Online, st.LastError)})
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// flush makes one last attempt to deliver what waits before the program
+// ends (a finite source ran out). What is not delivered stays in the outbox.
+func (s *syncer) flush(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.client.SyncOnce(ctx); err != nil {
+		s.e.log.Warn("final sync failed; reports stay in the outbox", "err", err)
+	}
+}
+
+// cmdSync pulls and pushes once.
+func cmdSync(ctx context.Context, e *env, args []string) error {
+	if len(args) != 0 {
+		fmt.Fprintln(e.stderr, "usage: checkpoint [--upstream URL] sync")
+		return exitError{2}
+	}
+	url := e.upstreamURL()
+	if url == "" {
+		return errNoUpstream
+	}
+	db, err := e.openDB()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c := ysync.NewClient(url, db, ysync.WithLogger(e.log), ysync.WithClock(e.now))
+	if err := c.SyncOnce(ctx); err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	st := statusOf(db, true, nil)
+	fmt.Fprintf(e.stdout, "synced: trust list seq %d, revocations seq %d, outbox %d waiting\n", db.TrustSeq(), db.RevocationSeq(), st.OutboxWaiting)
+	return nil
+}
+
+// cmdEnroll registers the terminal with a one-time code and pins the root.
+func cmdEnroll(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("enroll", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
+		fmt.Fprintln(e.stderr, "usage: checkpoint --upstream URL enroll CODE")
+		return exitError{2}
+	}
+	url := e.upstreamURL()
+	if url == "" {
+		return errNoUpstream
+	}
+	db, err := e.openDB()
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c := ysync.NewClient(url, db, ysync.WithLogger(e.log), ysync.WithClock(e.now))
+	if err := c.Enroll(ctx, fs.Arg(0)); err != nil {
+		return fmt.Errorf("enroll: %w", err)
+	}
+	if err := os.WriteFile(e.upstreamFile(), []byte(url+"\n"), 0o600); err != nil {
+		return fmt.Errorf("record upstream: %w", err)
+	}
+	id, _, _ := db.Device()
+	fmt.Fprintf(e.stdout, "enrolled as device %s with %s\n", id, url)
+	if err := c.SyncOnce(ctx); err != nil {
+		fmt.Fprintf(e.stdout, "first sync failed (the terminal will retry): %v\n", err)
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "first sync done: trust list seq %d, revocations seq %d\n", db.TrustSeq(), db.RevocationSeq())
+	return nil
+}
