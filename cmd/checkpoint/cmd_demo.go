@@ -236,4 +236,3 @@ func isExit(err error, code int) bool {
 	var ex exitError
 	return errors.As(err, &ex) && ex.code == code
 }
-
