@@ -375,8 +375,14 @@ func (d *decoder) object(fn func(key []byte) error) error {
 	}
 }
 
-// array reads an array, calling fn to consume each element.
+// array reads an array, calling fn to consume each element. null is
+// taken as an empty array: Go's encoding/json writes a nil slice so, and
+// an issuer written in Go should not trip over that.
 func (d *decoder) array(fn func() error) error {
+	if d.peek() == 'n' && bytes.HasPrefix(d.b[d.i:], []byte("null")) {
+		d.i += 4
+		return nil
+	}
 	if d.peek() != '[' {
 		return d.fail("array expected")
 	}

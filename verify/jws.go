@@ -50,9 +50,10 @@ type jws struct {
 // parseJWS splits and decodes a compact JWS strictly: exactly three
 // segments of unpadded base64url with no stray characters and canonical
 // trailing bits; a header that is a JSON object of at most MaxHeader
-// encoded characters, with a string alg, typ equal to wantTyp and no crit
-// (no extension is understood, so any crit is refused). It does not
-// interpret the payload.
+// encoded characters, with alg EdDSA or ES256 (ErrAlgNotAllowed
+// otherwise), typ equal to wantTyp (ErrWrongType) and no crit (no
+// extension is understood, so any crit is refused). It does not interpret
+// the payload.
 func parseJWS(tok, wantTyp string, maxLen int) (*jws, error) {
 	if len(tok) > maxLen {
 		return nil, fmt.Errorf("%w: %d bytes", ErrTooLarge, len(tok))
@@ -73,35 +74,41 @@ func parseJWS(tok, wantTyp string, maxLen int) (*jws, error) {
 			return nil, fmt.Errorf("%w: character %d is not base64url", ErrMalformed, i)
 		}
 	}
-	if d1 == 0 || d2 == d1+1 || d2 == len(tok)-1 {
-		return nil, fmt.Errorf("%w: empty segment", ErrMalformed)
+	if d1 == 0 {
+		return nil, fmt.Errorf("%w: empty header", ErrMalformed)
 	}
-	// One buffer for the three decoded segments.
-	hl := b64.DecodedLen(d1)
-	pl := b64.DecodedLen(d2 - d1 - 1)
-	sl := b64.DecodedLen(len(tok) - d2 - 1)
-	if sl != sigSize {
-		return nil, fmt.Errorf("%w: signature of %d bytes", ErrMalformed, sl)
-	}
-	buf := make([]byte, hl+pl+sl)
-	hdr, err := decodeSeg(buf[:hl], tok[:d1])
+	// The header first: its alg decides whether anything else is looked at,
+	// so that alg "none" (with its empty signature) is refused as such.
+	hdr, err := decodeSeg(make([]byte, b64.DecodedLen(d1)), tok[:d1])
 	if err != nil {
 		return nil, err
 	}
-	payload, err := decodeSeg(buf[hl:hl+pl], tok[d1+1:d2])
-	if err != nil {
-		return nil, err
-	}
-	sig, err := decodeSeg(buf[hl+pl:], tok[d2+1:])
-	if err != nil {
-		return nil, err
-	}
-	j := &jws{payload: payload, sig: sig, signingInput: tok[:d2]}
+	j := &jws{signingInput: tok[:d2]}
 	if err := j.parseHeader(hdr); err != nil {
+		return nil, err
+	}
+	if _, err := methodFor(j.alg); err != nil {
 		return nil, err
 	}
 	if j.typ != wantTyp {
 		return nil, fmt.Errorf("%w: typ %q, want %q", ErrWrongType, j.typ, wantTyp)
+	}
+	if d2 == d1+1 {
+		return nil, fmt.Errorf("%w: empty payload", ErrMalformed)
+	}
+	pl := b64.DecodedLen(d2 - d1 - 1)
+	if sl := b64.DecodedLen(len(tok) - d2 - 1); sl != sigSize {
+		return nil, fmt.Errorf("%w: signature of %d bytes", ErrMalformed, sl)
+	}
+	buf := make([]byte, pl+sigSize)
+	if j.payload, err = decodeSeg(buf[:pl], tok[d1+1:d2]); err != nil {
+		return nil, err
+	}
+	if j.sig, err = decodeSeg(buf[pl:], tok[d2+1:]); err != nil {
+		return nil, err
+	}
+	if len(j.sig) != sigSize {
+		return nil, fmt.Errorf("%w: signature of %d bytes", ErrMalformed, len(j.sig))
 	}
 	return j, nil
 }
@@ -159,8 +166,3 @@ func methodFor(alg string) (jwt.SigningMethod, error) {
 	return nil, fmt.Errorf("%w: %q", ErrAlgNotAllowed, alg)
 }
 
-// checkAlg refuses a header alg outside the protocol before any key lookup.
-func (j *jws) checkAlg() error {
-	_, err := methodFor(j.alg)
-	return err
-}

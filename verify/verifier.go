@@ -181,9 +181,6 @@ func (v *Verifier) verify(text string, now time.Time, r *Result, st *SyncStatus)
 	if err != nil {
 		return reasonFor(err)
 	}
-	if err := j.checkAlg(); err != nil {
-		return ReasonAlgNotAllowed
-	}
 	if j.kid == "" {
 		return ReasonMalformed
 	}
