@@ -165,4 +165,3 @@ func methodFor(alg string) (jwt.SigningMethod, error) {
 	}
 	return nil, fmt.Errorf("%w: %q", ErrAlgNotAllowed, alg)
 }
-

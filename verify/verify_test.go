@@ -54,12 +54,12 @@ func prove(t testing.TB, holder []byte, cred string, at time.Time) string {
 type verifyCase struct {
 	name  string
 	text  string
-	setup func(m *mem)    // changes the terminal's data; nil: fresh
-	opts  []Option        // more options
-	want  Reason          // the reason
-	valid bool            // and whether the code is valid
-	color Color           // the colour shown ("" to skip)
-	warns []Warning       // warnings that must be present
+	setup func(m *mem) // changes the terminal's data; nil: fresh
+	opts  []Option     // more options
+	want  Reason       // the reason
+	valid bool         // and whether the code is valid
+	color Color        // the colour shown ("" to skip)
+	warns []Warning    // warnings that must be present
 	check func(*testing.T, Result)
 }
 
