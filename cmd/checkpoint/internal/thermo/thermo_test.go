@@ -1,0 +1,209 @@
+package thermo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPTY makes a real pseudo-terminal pair: the test writes to the master
+// what a thermometer would send; the Thermometer opens the slave as it opens
+// /dev/ttyUSB0.
+func openPTY(t *testing.T) (*os.File, string) {
+	t.Helper()
+	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatalf("unlock pty: %v", err)
+	}
+	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
+	if err != nil {
+		t.Fatalf("pty number: %v", err)
+	}
+	master := os.NewFile(uintptr(fd), "ptmx")
+	t.Cleanup(func() { master.Close() })
+	return master, fmt.Sprintf("/dev/pts/%d", n)
+}
+
+func open(t *testing.T, path string, opts ...Option) *Thermometer {
+	t.Helper()
+	th, err := Open(context.Background(), path, 9600, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { th.Close() })
+	return th
+}
+
+func temperature(t *testing.T, th *Thermometer) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // bounds a hang; not a measurement
+	defer cancel()
+	return th.Temperature(ctx)
+}
+
+func TestReadingsOverATTY(t *testing.T) {
+	tests := []struct {
+		name  string
+		bytes string
+		want  string
+	}{
+		{"bare CRLF", "36.5\r\n", "36.5"},
+		{"T= LF", "T=36.6C\n", "36.6"},
+		{"Body ℃ CR", "Body:38.2℃\r", "38.2"},
+		{"unit after space", "36.9 C\r\n", "36.9"},
+		{"banner then reading", "IR THERMOMETER V2\r\n37.1\r\n", "37.1"},
+		{"implausible is passed on", "45.9\r\n", "45.9"},
+		{"sensor error word", "Lo\r\n", "Lo"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			master, slave := openPTY(t)
+			th := open(t, slave)
+			if _, err := master.WriteString(tc.bytes); err != nil {
+				t.Fatal(err)
+			}
+			got, err := temperature(t, th)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("Temperature = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestOpenSetsRawModeAndBaud(t *testing.T) {
+	_, slave := openPTY(t)
+	th, err := Open(context.Background(), slave, 115200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer th.Close()
+	tio, err := unix.IoctlGetTermios(int(th.f.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tio.Cflag&unix.CBAUD != unix.B115200 {
+		t.Errorf("baud bits %#o, want B115200", tio.Cflag&unix.CBAUD)
+	}
+	if tio.Lflag&(unix.ICANON|unix.ECHO) != 0 || tio.Iflag&unix.ICRNL != 0 {
+		t.Errorf("tty not raw: lflag %#o iflag %#o", tio.Lflag, tio.Iflag)
+	}
+	if tio.Cflag&unix.CSIZE != unix.CS8 || tio.Cflag&unix.PARENB != 0 {
+		t.Errorf("not 8N1: cflag %#o", tio.Cflag)
+	}
+}
+
+func TestOpenRefuses(t *testing.T) {
+	_, slave := openPTY(t)
+	if _, err := Open(context.Background(), slave, 12345); !errors.Is(err, ErrUnsupportedBaud) {
+		t.Errorf("baud 12345: err = %v, want ErrUnsupportedBaud", err)
+	}
+	if _, err := Open(context.Background(), "/dev/no-such-tty", 9600); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing device: err = %v, want not exist", err)
+	}
+}
+
+// TestEachReadingOnce: the newest waiting reading is used once; one too old
+// (taken for the previous person) is not.
+func TestEachReadingOnce(t *testing.T) {
+	master, slave := openPTY(t)
+	clock := &fakeClock{t: time.Date(2020, 2, 10, 8, 0, 0, 0, time.UTC)}
+	th := open(t, slave, WithMaxAge(10*time.Second), WithClock(clock.now))
+
+	master.WriteString("36.4\r\n36.5\r\n")
+	waitParsed(t, th, 2)
+	if got, err := temperature(t, th); err != nil || got != "36.5" {
+		t.Fatalf("first = %q, %v; want the newest, 36.5", got, err)
+	}
+	// The same reading is not handed out twice: the next call waits for a new one.
+	go master.WriteString("36.7\r\n")
+	if got, err := temperature(t, th); err != nil || got != "36.7" {
+		t.Fatalf("second = %q, %v; want 36.7", got, err)
+	}
+	// A reading that waited longer than MaxAge belongs to someone else.
+	master.WriteString("38.9\r\n")
+	waitParsed(t, th, 4)
+	clock.advance(time.Minute)
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		master.WriteString("36.6\r\n")
+	}()
+	if got, err := temperature(t, th); err != nil || got != "36.6" {
+		t.Fatalf("after a stale reading = %q, %v; want 36.6", got, err)
+	}
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// waitParsed waits until the reader has parsed and queued n readings.
+func waitParsed(t *testing.T, th *Thermometer, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for th.parsed.Load() < n {
+		if time.Now().After(deadline) {
+			t.Fatal("reading never queued")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestUnpluggedAndClosed(t *testing.T) {
+	t.Run("hang-up is ErrDisconnected", func(t *testing.T) {
+		master, slave := openPTY(t)
+		th := open(t, slave)
+		master.Close() // the pty's other end goes away, as a USB device does
+		if _, err := temperature(t, th); !errors.Is(err, ErrDisconnected) {
+			t.Fatalf("err = %v, want ErrDisconnected", err)
+		}
+	})
+	t.Run("Close ends a waiting call", func(t *testing.T) {
+		_, slave := openPTY(t)
+		th, err := Open(context.Background(), slave, 9600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errc := make(chan error)
+		go func() { _, err := temperature(t, th); errc <- err }()
+		if err := th.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-errc; !errors.Is(err, ErrClosed) {
+			t.Fatalf("err = %v, want ErrClosed", err)
+		}
+	})
+	t.Run("ctx ends a waiting call", func(t *testing.T) {
+		_, slave := openPTY(t)
+		th := open(t, slave)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := th.Temperature(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	})
+}
