@@ -1,0 +1,208 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+	"image"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+)
+
+func TestDecodeImage(t *testing.T) {
+	tests := []struct {
+		name    string
+		file    string
+		want    []string
+		wantErr error
+	}{
+		{name: "short text", file: "hello.png", want: []string{"yanma 验码 test"}},
+		{name: "credential-sized", file: "jws.png", want: []string{readText(t, "jws.txt")}},
+		{name: "dark mode", file: "dark.png", want: []string{"dark mode code"}},
+		{name: "two codes", file: "two.png", want: []string{"first person code", "second person code"}},
+		{name: "no code", file: "blank.png", wantErr: ErrNoCode},
+	}
+	dec := NewDecoder(WithBudget(0))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := dec.DecodeImage(loadPNG(t, tt.file))
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("DecodeImage err = %v, want %v", err, tt.wantErr)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("DecodeImage = %q, want %q", got, tt.want)
+			}
+
+			m := gocv.IMRead(filepath.Join("testdata", tt.file), gocv.IMReadColor)
+			defer m.Close()
+			got, err = dec.DecodeMat(m)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("DecodeMat err = %v, want %v", err, tt.wantErr)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("DecodeMat = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeMatEdges(t *testing.T) {
+	empty := gocv.NewMat()
+	defer empty.Close()
+	twoCh := gocv.NewMatWithSize(50, 50, gocv.MatTypeCV8UC2)
+	defer twoCh.Close()
+	dec := NewDecoder()
+	tests := []struct {
+		name    string
+		m       gocv.Mat
+		wantErr error
+	}{
+		{name: "zero Mat", m: gocv.Mat{}, wantErr: ErrNoCode},
+		{name: "empty Mat", m: empty, wantErr: ErrNoCode},
+		{name: "two channels", m: twoCh, wantErr: ErrUnreadable},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := dec.DecodeMat(tt.m); !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestRenderQRRoundTrip(t *testing.T) {
+	jws := readText(t, "jws.txt")
+	tests := []struct {
+		name   string
+		text   string
+		module int
+	}{
+		{name: "short, 1 px", text: "A", module: 1},
+		{name: "short, 4 px", text: "hello", module: 4},
+		{name: "credential, 3 px", text: jws, module: 3},
+		{name: "credential with proof, 2 px", text: jws + "~" + jws[:200], module: 2},
+		{name: "chinese", text: "验码 健康码 绿码", module: 3},
+	}
+	dec := NewDecoder(WithBudget(0))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img := mustRender(t, tt.text, tt.module)
+			got, err := dec.DecodeImage(img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, []string{tt.text}) {
+				t.Errorf("got %q", got)
+			}
+		})
+	}
+	for _, bad := range []string{"", strings.Repeat("x", 5000)} {
+		if _, err := RenderQR(bad, 2); !errors.Is(err, ErrEncode) {
+			t.Errorf("RenderQR(len %d) err = %v, want ErrEncode", len(bad), err)
+		}
+	}
+}
+
+func TestDecodeFileImages(t *testing.T) {
+	tests := []struct {
+		name    string
+		path    string
+		want    []FrameCodes
+		wantErr error
+	}{
+		{name: "image with a code", path: "testdata/hello.png", want: []FrameCodes{{File: "testdata/hello.png", Frame: -1, Codes: []string{"yanma 验码 test"}}}},
+		{name: "image without", path: "testdata/blank.png", want: []FrameCodes{{File: "testdata/blank.png", Frame: -1}}},
+		{name: "missing file", path: "testdata/nope.png", wantErr: fs.ErrNotExist},
+		{name: "truncated image", path: "testdata/truncated.png", wantErr: ErrUnreadable},
+		{name: "text file", path: "testdata/notimage.txt", wantErr: ErrUnreadable},
+		{name: "directory", path: "testdata", wantErr: ErrUnreadable},
+	}
+	dec := NewDecoder()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []FrameCodes
+			err := DecodeFile(context.Background(), dec, tt.path, func(fc FrameCodes) error {
+				got = append(got, fc)
+				return nil
+			})
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			if !slices.EqualFunc(got, tt.want, func(a, b FrameCodes) bool {
+				return a.File == b.File && a.Frame == b.Frame && slices.Equal(a.Codes, b.Codes)
+			}) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestNegativePhoto: the noisy photo of zxing issue 1567, which kept Java
+// ZXing busy for hours, decodes to nothing and comes back, with and without
+// a frame budget. The bound is structural (the frame is scaled to
+// DefaultMaxSide, and scanner/qr caps the finder-pattern candidates); the
+// time it takes is in the benchmarks.
+func TestNegativePhoto(t *testing.T) {
+	path := filepath.Join("testdata", "triggeringImage1567.jpg")
+	m := gocv.IMRead(path, gocv.IMReadColor)
+	defer m.Close()
+	if m.Empty() {
+		t.Fatal("OpenCV cannot read the photo")
+	}
+	for _, budget := range []time.Duration{DefaultBudget, 0} {
+		codes, err := NewDecoder(WithBudget(budget)).DecodeMat(m)
+		if !errors.Is(err, ErrNoCode) {
+			t.Fatalf("budget %v: codes %q, err %v; want ErrNoCode", budget, codes, err)
+		}
+	}
+	var frames []FrameCodes
+	err := DecodeFile(context.Background(), NewDecoder(), path, func(fc FrameCodes) error {
+		frames = append(frames, fc)
+		return nil
+	})
+	if err != nil || len(frames) != 1 || len(frames[0].Codes) != 0 {
+		t.Fatalf("DecodeFile: %+v, %v", frames, err)
+	}
+}
+
+func TestDecodeFileStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := DecodeFile(ctx, NewDecoder(), "testdata/hello.png", func(FrameCodes) error { return nil })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled ctx: err = %v", err)
+	}
+	stop := errors.New("stop")
+	err = DecodeFile(context.Background(), NewDecoder(), "testdata/hello.png", func(FrameCodes) error { return stop })
+	if !errors.Is(err, stop) {
+		t.Fatalf("callback error: err = %v", err)
+	}
+}
+
+func TestDecodeImageSizes(t *testing.T) {
+	// A code on a frame larger than the decoder's max side is still read
+	// after the frame is scaled down.
+	code := mustRender(t, "big frame", 12)
+	frames := Presentations(3000, 2000, []image.Image{code}, 1, 0)
+	dec := NewDecoder(WithBudget(0), WithMaxSide(1000))
+	got, err := dec.DecodeImage(frames[0])
+	if err != nil || !slices.Equal(got, []string{"big frame"}) {
+		t.Fatalf("DecodeImage = %q, %v", got, err)
+	}
+	m, err := toBGR(frames[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	got, err = dec.DecodeMat(m)
+	if err != nil || !slices.Equal(got, []string{"big frame"}) {
+		t.Fatalf("DecodeMat = %q, %v", got, err)
+	}
+}

@@ -1,0 +1,182 @@
+// Package qr is the scanner's pure-Go core: an 8-bit luminance image in, the
+// texts of the QR codes it shows out, through gozxing.
+//
+// It knows nothing of cameras or OpenCV, so it builds without cgo and is
+// unit-tested and fuzzed on plain PNG files. The scanner package does the
+// capture and the OpenCV pre-processing around it.
+//
+// Every call is bounded: gozxing's finder-pattern search has no pre-filter and
+// its pattern selection is cubic in the number of candidate centres (Java
+// ZXing once spent hours on a noisy photo there). Decode counts candidate
+// centres through gozxing's result-point callback and gives up on a frame
+// once Options.MaxCenters is passed or Options.Deadline is reached.
+package qr
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+// Binarizer chooses how gozxing turns luminance into black and white.
+type Binarizer int
+
+const (
+	// Hybrid is gozxing's local-block binarizer: good with uneven light.
+	Hybrid Binarizer = iota
+	// GlobalHistogram thresholds the whole image at one level: it reads some
+	// low-contrast and blurred codes Hybrid misses, at almost no cost.
+	GlobalHistogram
+)
+
+// Options says how hard one Decode call tries. The zero value is the cheap
+// first pass: Hybrid binarizer, no TRY_HARDER, one code or several.
+type Options struct {
+	// Binarizer chooses the binarizer.
+	Binarizer Binarizer
+	// TryHarder scans every row for finder patterns instead of every third.
+	TryHarder bool
+	// Invert reads light-on-dark (dark-mode) codes.
+	Invert bool
+	// Multi looks for several codes in the image (gozxing's multi reader);
+	// without it the first code found is returned.
+	Multi bool
+	// MaxCenters bounds the finder-pattern candidates gozxing may collect
+	// before the call gives up with ErrBudget (0 means DefaultMaxCenters).
+	MaxCenters int
+	// Deadline, when not zero, makes the call give up with ErrBudget once the
+	// finder-pattern search runs past it.
+	Deadline time.Time
+}
+
+// DefaultMaxCenters keeps gozxing's cubic pattern selection to well under a
+// millisecond; a real frame with a few codes yields a few dozen candidates.
+const DefaultMaxCenters = 96
+
+// multiMaxCenters is lower: the multi reader decodes every plausible triple,
+// so its work grows with the cube of the candidates, each a full decode.
+const multiMaxCenters = 30
+
+// Code is one decoded QR code.
+type Code struct {
+	// Text is the decoded content.
+	Text string
+	// Points are the finder-pattern centres (and the alignment pattern when
+	// there is one) in the coordinates of the image passed to Decode.
+	Points []image.Point
+}
+
+// abort is the value the result-point callback panics with to stop gozxing
+// mid-search; Decode recovers it and nothing else escapes.
+type abort struct{}
+
+// Decode returns the QR codes in g. No code is ErrNotFound; a search cut short
+// by the budget is ErrBudget. It never panics: a panic inside gozxing (a bug
+// on odd input) comes back as ErrDecoder.
+func Decode(g *image.Gray, o Options) (codes []Code, err error) {
+	if g == nil || g.Rect.Dx() <= 0 || g.Rect.Dy() <= 0 {
+		return nil, ErrNotFound
+	}
+	if len(g.Pix) < (g.Rect.Dy()-1)*g.Stride+g.Rect.Dx() {
+		return nil, fmt.Errorf("qr: pixel buffer too short for %v: %w", g.Rect, ErrDecoder)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			codes = nil
+			if _, ok := r.(abort); ok {
+				err = ErrBudget
+				return
+			}
+			err = fmt.Errorf("qr: gozxing panicked: %v: %w", r, ErrDecoder)
+		}
+	}()
+
+	var src gozxing.LuminanceSource = newGraySource(g)
+	if o.Invert {
+		src = src.Invert()
+	}
+	var bin gozxing.Binarizer
+	switch o.Binarizer {
+	case GlobalHistogram:
+		bin = gozxing.NewGlobalHistgramBinarizer(src)
+	default:
+		bin = gozxing.NewHybridBinarizer(src)
+	}
+	bmp, err := gozxing.NewBinaryBitmap(bin)
+	if err != nil {
+		return nil, fmt.Errorf("qr: bitmap: %w", ErrDecoder)
+	}
+
+	limit := o.MaxCenters
+	if limit <= 0 {
+		limit = DefaultMaxCenters
+	}
+	if o.Multi && limit > multiMaxCenters {
+		limit = multiMaxCenters
+	}
+	seen := 0
+	deadline := o.Deadline
+	hints := map[gozxing.DecodeHintType]interface{}{
+		gozxing.DecodeHintType_NEED_RESULT_POINT_CALLBACK: gozxing.ResultPointCallback(func(gozxing.ResultPoint) {
+			seen++
+			if seen > limit || (!deadline.IsZero() && time.Now().After(deadline)) {
+				panic(abort{})
+			}
+		}),
+	}
+	// gozxing switches TRY_HARDER on by the key's presence, whatever its value.
+	if o.TryHarder {
+		hints[gozxing.DecodeHintType_TRY_HARDER] = true
+	}
+
+	var results []*gozxing.Result
+	if o.Multi {
+		results, err = multiqr.NewQRCodeMultiReader().DecodeMultiple(bmp, hints)
+	} else {
+		var r *gozxing.Result
+		r, err = qrcode.NewQRCodeReader().Decode(bmp, hints)
+		if r != nil {
+			results = append(results, r)
+		}
+	}
+	if err != nil {
+		var re gozxing.ReaderException
+		if errors.As(err, &re) {
+			return nil, ErrNotFound
+		}
+		return nil, fmt.Errorf("qr: %v: %w", err, ErrDecoder)
+	}
+	for _, r := range results {
+		if r == nil {
+			continue
+		}
+		c := Code{Text: r.GetText()}
+		for _, p := range r.GetResultPoints() {
+			if p == nil {
+				continue
+			}
+			c.Points = append(c.Points, image.Pt(int(p.GetX()+0.5)+g.Rect.Min.X, int(p.GetY()+0.5)+g.Rect.Min.Y))
+		}
+		codes = appendUnique(codes, c)
+	}
+	if len(codes) == 0 {
+		return nil, ErrNotFound
+	}
+	return codes, nil
+}
+
+// appendUnique adds c unless a code with the same text is already there: the
+// multi reader can find one code twice through different pattern triples.
+func appendUnique(codes []Code, c Code) []Code {
+	for _, have := range codes {
+		if have.Text == c.Text {
+			return codes
+		}
+	}
+	return append(codes, c)
+}
