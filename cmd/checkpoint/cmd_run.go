@@ -23,6 +23,8 @@ type runConfig struct {
 	width       int
 	height      int
 	fps         float64
+	preview     bool
+	hold        time.Duration
 }
 
 func parseRunFlags(e *env, args []string) (runConfig, error) {
@@ -38,6 +40,8 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	fs.IntVar(&c.width, "width", 1280, "camera frame width")
 	fs.IntVar(&c.height, "height", 720, "camera frame height")
 	fs.Float64Var(&c.fps, "fps", 30, "camera frame rate")
+	fs.BoolVar(&c.preview, "preview", false, "show the camera feed in a window, framed in the verdict's colour")
+	fs.DurationVar(&c.hold, "hold", 5*time.Second, "how long a verdict stays on screen")
 	if err := fs.Parse(args); err != nil {
 		return c, exitError{2}
 	}
@@ -86,6 +90,19 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
+	var pv *preview
+	if cfg.preview {
+		if cfg.source == "stdin" {
+			return fmt.Errorf("--preview needs a camera, video or images source")
+		}
+		pv = newPreview(cfg.hold, e.now)
+		display = teeDisplay{display, pv}
+		pctx, stopPreview := context.WithCancel(ctx)
+		go pv.run(pctx)
+		defer pv.wait()
+		defer stopPreview()
+	}
+
 	var src scanSource
 	if cfg.source == "stdin" {
 		src = lineScans{lines}
@@ -96,7 +113,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("open source %s: %w", cfg.source, err)
 		}
-		sc := scanner.NewScanner(s, scanner.NewDecoder(), scanner.ScannerOptions{})
+		var opt scanner.ScannerOptions
+		if pv != nil {
+			opt.OnFrame = pv.onFrame
+		}
+		sc := scanner.NewScanner(s, scanner.NewDecoder(), opt)
 		defer sc.Close()
 		src = cameraScans{sc}
 	}

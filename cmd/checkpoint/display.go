@@ -155,3 +155,13 @@ func (d *jsonDisplay) Show(ev ui.Event) {
 	defer d.mu.Unlock()
 	_ = d.enc.Encode(ev) // a closed pipe to a gate controller must not stop the scan loop
 }
+
+// teeDisplay shows every event on several displays (the text display and the
+// preview window).
+type teeDisplay []ui.Display
+
+func (t teeDisplay) Show(ev ui.Event) {
+	for _, d := range t {
+		d.Show(ev)
+	}
+}

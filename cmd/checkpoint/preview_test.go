@@ -1,0 +1,209 @@
+package main
+
+import (
+	"encoding/binary"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"yanma/scanner"
+	"yanma/verify"
+)
+
+// needTool finds a program the test drives. CI installs them (make test
+// runs scripts/deps.sh test), so there a missing one fails the test; on a
+// developer's machine without it the test says what to install.
+func needTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s not found: CI must install %s (scripts/deps.sh test)", name, pkg)
+	}
+	t.Skipf("%s not found: apt-get install %s (make test does)", name, pkg)
+	return ""
+}
+
+// startXvfb starts a virtual X server and returns its DISPLAY.
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	bin := needTool(t, "Xvfb", "xvfb")
+	for n := 90 + os.Getpid()%50; n < 200; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		disp := fmt.Sprintf(":%d", n)
+		cmd := exec.Command(bin, disp, "-screen", "0", "800x600x24", "-nolisten", "tcp")
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start Xvfb: %v", err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		for i := 0; i < 100; i++ {
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				return disp
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("Xvfb %s did not come up", disp)
+	}
+	t.Fatal("no free X display number")
+	return ""
+}
+
+// TestPreviewWindow runs `checkpoint run --preview` under Xvfb on a video of
+// a red code and takes screenshots of the screen while the verdict stands:
+// one must show the window framed in red.
+func TestPreviewWindow(t *testing.T) {
+	disp := startXvfb(t)
+	xwd := needTool(t, "xwd", "x11-apps")
+	t.Setenv("DISPLAY", disp)
+
+	up := startUpstream(t)
+	term := enrolledTerminal(t, up)
+	red := issue(t, up, "preview-red", verify.Red)
+	qr, err := scanner.RenderQR(red, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	video := filepath.Join(t.TempDir(), "red.avi")
+	if err := scanner.WriteVideo(video, 10, scanner.Presentations(640, 480, []image.Image{qr}, 10, 0)); err != nil {
+		t.Fatal(err)
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := term.run("", "run", "--offline", "--preview", "--hold", "4s", "--ui", "json", "--source", "file:"+video)
+		done <- err
+	}()
+
+	var best float64
+	var shot image.Image
+	deadline := time.After(time.Minute)
+loop:
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run --preview: %v", err)
+			}
+			break loop
+		case <-deadline:
+			t.Fatal("run --preview did not end")
+		case <-time.After(200 * time.Millisecond):
+		}
+		out, err := exec.Command(xwd, "-root", "-silent", "-display", disp).Output()
+		if err != nil {
+			continue // the window may be mapping
+		}
+		img, err := decodeXWD(out)
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		if f := redShare(img); f > best {
+			best, shot = f, img
+		}
+	}
+	if shot != nil {
+		if f, err := os.Create(filepath.Join(os.TempDir(), "yanma-preview.png")); err == nil {
+			png.Encode(f, shot)
+			f.Close()
+			t.Logf("best screenshot (%.1f%% red) in %s", best*100, f.Name())
+		}
+	}
+	if best == 0 || !redFrame(shot) {
+		t.Fatalf("no screenshot shows the picture framed in red (best red share %.2f%%; see %s)", best*100, filepath.Join(os.TempDir(), "yanma-preview.png"))
+	}
+}
+
+// redShare is the share of pixels that are strongly red.
+func redShare(img image.Image) float64 {
+	b := img.Bounds()
+	n := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r>>8 > 180 && g>>8 < 60 && bl>>8 < 60 {
+				n++
+			}
+		}
+	}
+	return float64(n) / float64(b.Dx()*b.Dy())
+}
+
+// redFrame reports whether the red pixels form a frame: a box of a real size
+// whose left and right edges are red over most of their height.
+func redFrame(img image.Image) bool {
+	b := img.Bounds()
+	isRed := func(x, y int) bool {
+		r, g, bl, _ := img.At(x, y).RGBA()
+		return r>>8 > 180 && g>>8 < 60 && bl>>8 < 60
+	}
+	box := image.Rectangle{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if isRed(x, y) {
+				box = box.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	if box.Dx() < 160 || box.Dy() < 120 {
+		return false
+	}
+	edge := func(x int) bool {
+		n := 0
+		for y := box.Min.Y; y < box.Max.Y; y++ {
+			if isRed(x, y) {
+				n++
+			}
+		}
+		return n*10 >= box.Dy()*8
+	}
+	return edge(box.Min.X+2) && edge(box.Max.X-3)
+}
+
+// decodeXWD reads the ZPixmap, 24/32-bit TrueColor dumps that `xwd -root`
+// writes of an Xvfb screen (X Window Dump format, version 7).
+func decodeXWD(b []byte) (image.Image, error) {
+	if len(b) < 100 {
+		return nil, fmt.Errorf("xwd: short header")
+	}
+	u := func(i int) uint32 { return binary.BigEndian.Uint32(b[i*4:]) }
+	headerSize, version, format := u(0), u(1), u(2)
+	width, height := int(u(4)), int(u(5))
+	byteOrder, bpp, bpl := u(7), u(11), int(u(12))
+	ncolors := int(u(19))
+	if version != 7 || format != 2 || (bpp != 32 && bpp != 24) {
+		return nil, fmt.Errorf("xwd: unsupported dump (version %d, format %d, %d bpp)", version, format, bpp)
+	}
+	off := int(headerSize) + ncolors*12
+	if off+bpl*height > len(b) || width <= 0 || height <= 0 {
+		return nil, fmt.Errorf("xwd: truncated")
+	}
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
+	step := int(bpp / 8)
+	for y := 0; y < height; y++ {
+		row := b[off+y*bpl:]
+		for x := 0; x < width; x++ {
+			p := row[x*step:]
+			var r, g, bl byte
+			if byteOrder == 0 { // LSBFirst: B G R [X]
+				bl, g, r = p[0], p[1], p[2]
+			} else if step == 4 {
+				r, g, bl = p[1], p[2], p[3]
+			} else {
+				r, g, bl = p[0], p[1], p[2]
+			}
+			img.SetRGBA(x, y, color.RGBA{R: r, G: g, B: bl, A: 255})
+		}
+	}
+	return img, nil
+}
+
