@@ -206,4 +206,3 @@ func decodeXWD(b []byte) (image.Image, error) {
 	}
 	return img, nil
 }
-
