@@ -1,0 +1,184 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+)
+
+// Status is what the officer's display shows about sync.
+type Status struct {
+	// Online: the last attempt to reach the upstream got an answer that
+	// let the step succeed.
+	Online bool
+	// LastError is the last attempt's failure (nil after a success).
+	LastError error
+	// LastAttempt, LastSuccess: the last sync attempt and the last fully
+	// successful one (pull and push).
+	LastAttempt time.Time
+	LastSuccess time.Time
+	// LastPull and LastPush: the last complete, verified pull and the
+	// last push that emptied the outbox.
+	LastPull time.Time
+	LastPush time.Time
+	// OutboxWaiting reports not yet acknowledged, the oldest made at
+	// OutboxOldest (zero when none wait).
+	OutboxWaiting int
+	OutboxOldest  time.Time
+	// ClockOffset is the upstream's clock minus ours at the last answer.
+	ClockOffset time.Duration
+	// NextAttempt is when Run tries next (zero when it is not running).
+	NextAttempt time.Time
+}
+
+// Status returns the current sync status (the outbox figures read now).
+func (c *Client) Status() Status {
+	c.mu.Lock()
+	st := c.status
+	st.ClockOffset = c.offset
+	c.mu.Unlock()
+	if n, oldest, err := c.db.OutboxStats(); err == nil {
+		st.OutboxWaiting, st.OutboxOldest = n, oldest
+	}
+	return st
+}
+
+// noteResult records the outcome of a step for Status.
+func (c *Client) noteResult(err error, pulled, pushed bool) {
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.status.LastAttempt = now
+	c.status.LastError = err
+	if err != nil {
+		// Not online if the upstream could not be reached; a refusal is
+		// an answer, but one that leaves the terminal without sync.
+		c.status.Online = false
+		return
+	}
+	c.status.Online = true
+	if pulled {
+		c.status.LastPull = now
+	}
+	if pushed {
+		c.status.LastPush = now
+	}
+	if pulled && pushed {
+		c.status.LastSuccess = now
+	}
+}
+
+// SyncOnce pulls (trust list, revocations) and pushes the outbox once.
+// A failed pull does not keep the push from trying: reports should leave
+// whenever the upstream takes them. The first error is returned.
+func (c *Client) SyncOnce(ctx context.Context) error {
+	c.run.Lock()
+	defer c.run.Unlock()
+	perr := c.pull(ctx)
+	if ctx.Err() != nil {
+		c.noteResult(ctx.Err(), false, false)
+		return ctx.Err()
+	}
+	serr := c.push(ctx)
+	err := errors.Join(perr, serr)
+	c.noteResult(err, perr == nil, serr == nil)
+	if perr == nil && serr != nil {
+		c.mu.Lock()
+		c.status.LastPull = c.now()
+		c.mu.Unlock()
+	}
+	if perr != nil && serr == nil {
+		c.mu.Lock()
+		c.status.LastPush = c.now()
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// Kick asks Run to push at once (a report was just recorded). It never
+// blocks; kicks while a sync runs are merged into one.
+func (c *Client) Kick() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run syncs until ctx ends: at once, then every interval while the upstream
+// answers; while it does not, it tries again after an exponential backoff
+// with jitter (so ten thousand terminals do not knock at once when it
+// comes back), and syncs in full as soon as it answers. A Kick pushes at
+// once while online; while offline the next backoff probe delivers. It
+// returns ctx.Err().
+func (c *Client) Run(ctx context.Context) error {
+	failures := 0
+	for {
+		err := c.SyncOnce(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var wait time.Duration
+		switch {
+		case err == nil:
+			failures = 0
+			wait = c.interval
+		case IsRetryable(err):
+			failures++
+			wait = c.backoff(failures)
+			c.log.Info("sync failed; will retry", "err", err, "in", wait.Round(time.Millisecond))
+		default:
+			// Not retryable (revoked, not enrolled): the operator must
+			// act; keep looking slowly so that the status stays honest.
+			failures++
+			wait = max(c.interval, c.maxBack)
+			c.log.Warn("sync refused; operator action needed", "err", err)
+		}
+		if !c.waitNext(ctx, wait, err == nil) {
+			return ctx.Err()
+		}
+	}
+}
+
+// waitNext waits for the next attempt; while online a kick cuts the wait
+// short with a push of its own. It returns false when ctx ended.
+func (c *Client) waitNext(ctx context.Context, wait time.Duration, online bool) bool {
+	next := c.now().Add(wait)
+	c.mu.Lock()
+	c.status.NextAttempt = next
+	c.mu.Unlock()
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case <-c.kick:
+			if !online {
+				continue
+			}
+			if err := c.Push(ctx); err != nil {
+				if ctx.Err() != nil {
+					return false
+				}
+				// The upstream stopped answering: back to probing.
+				return true
+			}
+		}
+	}
+}
+
+// backoff is the wait after n consecutive failures: jitter over an
+// exponentially growing ceiling, min(maxBack, minBack·2^(n-1)).
+func (c *Client) backoff(n int) time.Duration {
+	ceil := c.minBack
+	for i := 1; i < n && ceil < c.maxBack; i++ {
+		ceil *= 2
+	}
+	ceil = min(ceil, c.maxBack)
+	// Never below half the ceiling: full jitter would sometimes retry at
+	// once, which on a dead link only burns battery and data.
+	return ceil/2 + rand.N(ceil/2+1)
+}

@@ -1,0 +1,269 @@
+package upstream
+
+import (
+	"crypto/ed25519"
+	crand "crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	gosync "sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"yanma/verify"
+)
+
+// Buckets of the upstream's file.
+var (
+	bucketMeta      = []byte("meta")
+	bucketPersons   = []byte("persons")    // iss 0x00 sub → personRecord JSON
+	bucketRevLog    = []byte("revlog")     // seq (8 BE) → count after (8 BE) + entry JSON
+	bucketRevState  = []byte("revstate")   // 'p'+PersonHash | 'j'+jti → created seq (8 BE) + before (8 BE)
+	bucketReports   = []byte("reports")    // report id → storedReport JSON
+	bucketSightings = []byte("sightings")  // NextSequence (8 BE) → report id of a red sighting
+	bucketDevices   = []byte("devices")    // device id → deviceRecord JSON
+	bucketEnroll    = []byte("enrollment") // SHA-256(code) → enrollRecord JSON
+	bucketTokenJTI  = []byte("token.jti")  // device token jti → forget-after (8 BE unix)
+	bucketTokenExp  = []byte("token.exp")  // forget-after (8 BE) + jti → nil, for pruning
+
+	keyRootSeed   = []byte("root.seed")
+	keyIssuerSeed = []byte("issuer.seed")
+	keyAdminToken = []byte("admin.token")
+	keyTrustSeq   = []byte("trust.seq")
+	keyTrustHash  = []byte("trust.hash")
+	keyTrustJWS   = []byte("trust.jws")
+	keyRevHead    = []byte("rev.head")
+)
+
+// Defaults.
+const (
+	DefaultIssuer         = "450000"
+	DefaultIssuerName     = "广西健康码"
+	DefaultRootIss        = "450000-root"
+	DefaultCodeTTL        = 24 * time.Hour
+	DefaultTrustTTL       = 7 * 24 * time.Hour
+	DefaultEnrollTTL      = 24 * time.Hour
+	DefaultMaxDelta       = 50_000
+	DefaultPageSize       = 50_000
+	DefaultGrayAfterHours = 72
+)
+
+// Server is the reference upstream. Its methods are safe for concurrent use.
+type Server struct {
+	db  *bolt.DB
+	log *slog.Logger
+	now func() time.Time
+
+	rootIss    string
+	issuerIss  string
+	issuerName string
+	policy     verify.Policy
+	grayAfter  int
+	codeTTL    time.Duration
+	trustTTL   time.Duration
+	enrollTTL  time.Duration
+	maxDelta   int
+	pageSize   int
+	adminToken string
+
+	root      *verify.Signer
+	rootJWK   verify.JWK
+	issuer    *verify.Signer
+	issuerJWK verify.JWK
+
+	trustMu   gosync.Mutex
+	trustJWS  string
+	trustExp  time.Time
+	trustSeq  uint64
+	trustETag string
+}
+
+// Option configures Open.
+type Option func(*Server)
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithClock sets the clock (default time.Now).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithIssuer sets the issuing platform's administrative-division code and
+// name (default 450000, 广西健康码).
+func WithIssuer(iss, name string) Option {
+	return func(s *Server) { s.issuerIss, s.issuerName = iss, name }
+}
+
+// WithPolicy sets the checkpoint policy the trust list carries.
+func WithPolicy(p verify.Policy) Option { return func(s *Server) { s.policy = p } }
+
+// WithGrayAfterHours sets the issuer's gray rule in the trust list (0: none).
+func WithGrayAfterHours(h int) Option { return func(s *Server) { s.grayAfter = h } }
+
+// WithCodeTTL sets how long an issued credential is valid (default 24 h).
+func WithCodeTTL(d time.Duration) Option { return func(s *Server) { s.codeTTL = d } }
+
+// WithTrustTTL sets the trust list's validity (default 7 days); it is
+// re-signed once less than half of it remains.
+func WithTrustTTL(d time.Duration) Option { return func(s *Server) { s.trustTTL = d } }
+
+// WithMaxDelta sets how many revocation entries a terminal may be behind
+// and still get a delta; further behind it gets a full snapshot.
+func WithMaxDelta(n int) Option { return func(s *Server) { s.maxDelta = n } }
+
+// WithPageSize sets the number of entries per page of a full snapshot.
+func WithPageSize(n int) Option { return func(s *Server) { s.pageSize = n } }
+
+// WithAdminToken sets the admin token instead of the one made on first
+// start (it is not stored).
+func WithAdminToken(tok string) Option { return func(s *Server) { s.adminToken = tok } }
+
+// Open opens (creating if needed) the upstream's bbolt file at path. On
+// first start it creates the trust root, the issuer key and the admin token.
+func Open(path string, opts ...Option) (*Server, error) {
+	s := &Server{
+		log:        slog.New(slog.DiscardHandler),
+		now:        time.Now,
+		rootIss:    DefaultRootIss,
+		issuerIss:  DefaultIssuer,
+		issuerName: DefaultIssuerName,
+		policy: verify.Policy{
+			TempThresholdC:  verify.DefaultTempThresholdC,
+			ProofWindowS:    int(verify.DefaultProofWindow / time.Second),
+			MaxOfflineHours: verify.DefaultMaxOfflineHours,
+		},
+		grayAfter: DefaultGrayAfterHours,
+		codeTTL:   DefaultCodeTTL,
+		trustTTL:  DefaultTrustTTL,
+		enrollTTL: DefaultEnrollTTL,
+		maxDelta:  DefaultMaxDelta,
+		pageSize:  DefaultPageSize,
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.pageSize < 1 || s.maxDelta < 0 || s.codeTTL <= 0 || s.trustTTL <= 0 {
+		return nil, fmt.Errorf("open upstream: %w: page size, delta limit and lifetimes must be positive", ErrBadRequest)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("open upstream %s: %w", path, ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open upstream %s: %w", path, err)
+	}
+	s.db = db
+	if err := s.init(); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open upstream %s: %w", path, err)
+	}
+	if _, err := s.trustList(); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open upstream %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// init creates the buckets and, on first start, the keys and admin token.
+func (s *Server) init() error {
+	var rootSeed, issuerSeed []byte
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketMeta, bucketPersons, bucketRevLog, bucketRevState, bucketReports,
+			bucketSightings, bucketDevices, bucketEnroll, bucketTokenJTI, bucketTokenExp} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		var err error
+		if rootSeed, err = seed(meta, keyRootSeed); err != nil {
+			return err
+		}
+		if issuerSeed, err = seed(meta, keyIssuerSeed); err != nil {
+			return err
+		}
+		if meta.Get(keyAdminToken) == nil {
+			if err := meta.Put(keyAdminToken, []byte(randomToken(32))); err != nil {
+				return err
+			}
+		}
+		if s.adminToken == "" {
+			s.adminToken = string(meta.Get(keyAdminToken))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("initialise: %w", err)
+	}
+	rootKey, issuerKey := ed25519.NewKeyFromSeed(rootSeed), ed25519.NewKeyFromSeed(issuerSeed)
+	if s.root, err = verify.NewSigner(keyID(rootKey.Public().(ed25519.PublicKey)), rootKey); err != nil {
+		return fmt.Errorf("root signer: %w", err)
+	}
+	if s.issuer, err = verify.NewSigner(keyID(issuerKey.Public().(ed25519.PublicKey)), issuerKey); err != nil {
+		return fmt.Errorf("issuer signer: %w", err)
+	}
+	s.rootJWK, s.issuerJWK = s.root.PublicJWK(), s.issuer.PublicJWK()
+	return nil
+}
+
+// seed returns the 32-byte Ed25519 seed under key, creating it if absent.
+func seed(meta *bolt.Bucket, key []byte) ([]byte, error) {
+	if v := meta.Get(key); v != nil {
+		if len(v) != ed25519.SeedSize {
+			return nil, fmt.Errorf("%s: %d bytes, want %d", key, len(v), ed25519.SeedSize)
+		}
+		return append([]byte(nil), v...), nil
+	}
+	v := make([]byte, ed25519.SeedSize)
+	if _, err := crand.Read(v); err != nil {
+		return nil, err
+	}
+	return v, meta.Put(key, v)
+}
+
+// keyID is the kid of a key: 8 bytes of SHA-256 of the public key, base64url.
+func keyID(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return base64.RawURLEncoding.EncodeToString(sum[:8])
+}
+
+// randomToken is n random bytes, base64url.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = crand.Read(b) // crypto/rand.Read never fails (Go ≥ 1.24)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Close closes the file.
+func (s *Server) Close() error { return s.db.Close() }
+
+// RootJWK is the trust root's public key: what a terminal pins.
+func (s *Server) RootJWK() verify.JWK { return s.rootJWK }
+
+// IssuerJWK is the issuer's public key as the trust list lists it.
+func (s *Server) IssuerJWK() verify.JWK { return s.issuerJWK }
+
+// Issuer is the issuing platform's code (iss of its credentials).
+func (s *Server) Issuer() string { return s.issuerIss }
+
+// AdminToken is the bearer token the admin endpoints require. Treat it as
+// a password: it is never logged.
+func (s *Server) AdminToken() string { return s.adminToken }
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func getU64(b *bolt.Bucket, key []byte) uint64 {
+	v := b.Get(key)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}

@@ -1,0 +1,110 @@
+package upstream
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"yanma/sync/wire"
+	"yanma/verify"
+)
+
+// signedTrust is the trust list in force as served.
+type signedTrust struct {
+	JWS  string
+	ETag string
+	Seq  uint64
+}
+
+// trustContent is what a trust list's seq versions: when it changes, seq
+// goes up.
+type trustContent struct {
+	Issuers []verify.IssuerEntry `json:"issuers"`
+	Policy  verify.Policy        `json:"policy"`
+}
+
+func (s *Server) trustContent() trustContent {
+	return trustContent{
+		Issuers: []verify.IssuerEntry{{
+			Iss:            s.issuerIss,
+			Name:           s.issuerName,
+			Keys:           []verify.JWK{s.issuerJWK},
+			GrayAfterHours: s.grayAfter,
+		}},
+		Policy: s.policy,
+	}
+}
+
+// trustList returns the signed trust list in force, signing a new one when
+// its content changed (seq+1) or less than half its validity remains (same
+// seq).
+func (s *Server) trustList() (signedTrust, error) {
+	now := s.now()
+	s.trustMu.Lock()
+	defer s.trustMu.Unlock()
+	if s.trustJWS != "" && s.trustExp.Sub(now) > s.trustTTL/2 {
+		return signedTrust{JWS: s.trustJWS, ETag: s.trustETag, Seq: s.trustSeq}, nil
+	}
+	content := s.trustContent()
+	cj, err := json.Marshal(content)
+	if err != nil {
+		return signedTrust{}, fmt.Errorf("trust list: %w", err)
+	}
+	hash := sha256.Sum256(cj)
+	var jws string
+	var seq uint64
+	var exp time.Time
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		seq = getU64(meta, keyTrustSeq)
+		changed := !bytes.Equal(meta.Get(keyTrustHash), hash[:])
+		if !changed {
+			if old := meta.Get(keyTrustJWS); old != nil {
+				if tl, err := verify.ParseTrustList(string(old), []verify.JWK{s.rootJWK}, now); err == nil &&
+					time.Unix(tl.Exp, 0).Sub(now) > s.trustTTL/2 {
+					jws, exp = string(old), time.Unix(tl.Exp, 0)
+					return nil
+				}
+			}
+		} else {
+			seq++
+		}
+		exp = now.Add(s.trustTTL)
+		tl := verify.TrustList{
+			Iss:     s.rootIss,
+			Iat:     now.Unix(),
+			Exp:     exp.Unix(),
+			Seq:     seq,
+			Issuers: content.Issuers,
+			Policy:  content.Policy,
+		}
+		var err error
+		if jws, err = s.root.Sign(verify.TypTrustList, tl); err != nil {
+			return err
+		}
+		if err := meta.Put(keyTrustSeq, u64(seq)); err != nil {
+			return err
+		}
+		if err := meta.Put(keyTrustHash, hash[:]); err != nil {
+			return err
+		}
+		return meta.Put(keyTrustJWS, []byte(jws))
+	})
+	if err != nil {
+		return signedTrust{}, fmt.Errorf("trust list: %w", err)
+	}
+	s.trustJWS, s.trustExp, s.trustSeq, s.trustETag = jws, exp, seq, wire.TrustETag(jws)
+	s.log.Info("trust list ready", "seq", seq, "exp", exp.UTC())
+	return signedTrust{JWS: jws, ETag: s.trustETag, Seq: seq}, nil
+}
+
+// TrustList returns the signed trust list in force (compact JWS): what
+// `upstream trust-list` writes for the USB-stick path.
+func (s *Server) TrustList() (string, error) {
+	st, err := s.trustList()
+	return st.JWS, err
+}
