@@ -83,6 +83,7 @@ type state struct {
 	RevAsOf       time.Time     `json:"rev_as_of,omitzero"`
 	RevPersons    uint64        `json:"rev_persons,omitempty"`
 	RevJTIs       uint64        `json:"rev_jtis,omitempty"`
+	RevLayers     int           `json:"rev_layers,omitempty"`
 	ClockOffset   time.Duration `json:"clock_offset,omitempty"`
 	ClockMeasured time.Time     `json:"clock_measured,omitzero"`
 }
@@ -168,7 +169,9 @@ func (db *DB) load() error {
 				return fmt.Errorf("read state: %w", err)
 			}
 		}
+		db.stMu.Lock()
 		db.st = st
+		db.stMu.Unlock()
 		if v := meta.Get(keyTrust); v != nil {
 			var tl verify.TrustList
 			if err := json.Unmarshal(v, &tl); err != nil {

@@ -16,8 +16,11 @@
 //	                   roots, trust (verified list, JSON), trust.jws (as signed),
 //	                   rev.gen (revocation generation in force),
 //	                   device.id, device.key (Ed25519 seed)
-//	revocations/gN/person  16-byte PersonHash → uvarint before
-//	revocations/gN/jti     16 bytes of SHA-256(jti) → 0x01
+//	revocations/gN/L/person  16-byte PersonHash → uvarint before
+//	revocations/gN/L/jti     16 bytes of SHA-256(jti) → 0x01
+//	                   (generation N in force, layers L oldest first: a full
+//	                   snapshot is the base layer of a new generation, a
+//	                   large delta a layer on top; Compact merges them)
 //	entries            8-byte big-endian time ‖ ID → Entry (JSON)
 //	outbox.red         8-byte sequence → Report (JSON); red sightings first,
 //	outbox.fever       then fever reports,
@@ -29,6 +32,6 @@
 // Entries keep the masked name and masked ID number shown to the officer,
 // nothing more identifying; reports carry the issuer's pseudonymous sub
 // because the upstream needs it to act. Entries are deleted after the
-// retention period (Purge). The device's Ed25519 private key is the one
+// retention period (Maintain). The device's Ed25519 private key is the one
 // secret in the file, which is created mode 0600.
 package store

@@ -21,6 +21,9 @@ var (
 	// ErrSnapshotDone is returned when a snapshot already committed or
 	// aborted is used again.
 	ErrSnapshotDone = errors.New("revocation snapshot already finished")
+	// ErrSnapshotLost is returned when what a snapshot staged is gone
+	// (a Compact or a restart came in between): start it again.
+	ErrSnapshotLost = errors.New("staged revocation snapshot lost")
 	// ErrInvalidRecord is returned by Record for an entry or report the
 	// store will not keep (a report without a kind, an ID already used).
 	ErrInvalidRecord = errors.New("invalid record")

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -16,6 +19,11 @@ const (
 	DefaultCompactRatio    = 2.0
 	DefaultCompactMinBytes = 32 << 20
 )
+
+// compactLayers is the number of revocation layers from which Maintain
+// compacts (merging them) however small the file: each layer costs every
+// lookup of a person not revoked one more B-tree search.
+const compactLayers = 3
 
 // MaintainConfig says how long entries are kept and when the file is compacted.
 type MaintainConfig struct {
@@ -34,9 +42,10 @@ type MaintainResult struct {
 	AfterBytes int64 // size of the file after
 }
 
-// Maintain deletes entries older than the retention period and, when the
-// file has grown far beyond its live data (bbolt never shrinks a file:
-// pages freed by purges and by revocation deltas stay in it), compacts it.
+// Maintain deletes entries older than the retention period and compacts
+// the file when it has grown far beyond its live data (bbolt never shrinks
+// a file: pages freed by purges and replaced snapshots stay in it) or
+// when revocation deltas have stacked up layers.
 // The terminal calls it on start and daily. Compaction holds off every
 // writer (Record waits) for as long as the copy takes — seconds for a store
 // of millions of revocations — so call it on start, before serving, or set
@@ -61,7 +70,9 @@ func (db *DB) Maintain(ctx context.Context, now time.Time, cfg MaintainConfig) (
 		return res, fmt.Errorf("maintain: %w", err)
 	}
 	res.AfterBytes = res.FileBytes
-	if cfg.NoCompact || res.FileBytes < cfg.CompactMinBytes || float64(res.FileBytes) <= cfg.CompactRatio*float64(res.LiveBytes) {
+	grown := res.FileBytes >= cfg.CompactMinBytes && float64(res.FileBytes) > cfg.CompactRatio*float64(res.LiveBytes)
+	layered := db.status().RevLayers >= compactLayers
+	if cfg.NoCompact || !grown && !layered {
 		return res, nil
 	}
 	if err := ctx.Err(); err != nil {
@@ -95,8 +106,9 @@ func (db *DB) Space() (fileBytes, liveBytes int64, err error) {
 	return fileBytes, liveBytes, nil
 }
 
-// Compact rewrites the file with every page full (bbolt.Compact into a new
-// file beside it, fsync, atomic rename over the old one) and reopens it.
+// Compact rewrites the file with every page full (a copy into a new file
+// beside it, fsync, atomic rename over the old one) and reopens it. The
+// revocation layers are merged into one on the way.
 // Writers wait meanwhile; readers go on against the old file until the
 // rename. It returns the file sizes before and after.
 func (db *DB) Compact(ctx context.Context) (before, after int64, err error) {
@@ -136,6 +148,9 @@ func (db *DB) Compact(ctx context.Context) (before, after int64, err error) {
 		return 0, 0, fmt.Errorf("compact: reopen: %w", err)
 	}
 	db.bolt = b
+	if err := db.load(); err != nil {
+		return 0, 0, fmt.Errorf("compact: reload: %w", err)
+	}
 	if renameErr != nil {
 		_ = os.Remove(tmp)
 		return 0, 0, fmt.Errorf("compact: rename: %w", renameErr)
@@ -164,7 +179,7 @@ func (db *DB) copyCompacted(tmp string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := bolt.Compact(dst, db.bolt, 64<<20); err != nil {
+	if err := compactInto(dst, db.bolt); err != nil {
 		_ = dst.Close()
 		return 0, err
 	}
@@ -173,6 +188,230 @@ func (db *DB) copyCompacted(tmp string) (int64, error) {
 		return 0, err
 	}
 	return before, dst.Close()
+}
+
+// compactInto copies src into the empty dst with every page full, like
+// bbolt.Compact, except that the revocation generation in force is
+// written as one base layer merged from its layers (the newest layer
+// naming a key wins) and stale generations are left behind; the state's
+// revocation counts become exact.
+func compactInto(dst, src *bolt.DB) error {
+	c := &copier{db: dst, max: 64 << 20}
+	if err := c.begin(); err != nil {
+		return err
+	}
+	var persons, jtis uint64
+	err := src.View(func(stx *bolt.Tx) error {
+		return stx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			if err := c.create(nil, name, b.Sequence()); err != nil {
+				return err
+			}
+			path := [][]byte{name}
+			if bytes.Equal(name, bucketRevocations) {
+				var err error
+				persons, jtis, err = c.mergeRevocations(stx, path, b)
+				return err
+			}
+			return c.copyBucket(path, b)
+		})
+	})
+	if err != nil {
+		_ = c.tx.Rollback()
+		return err
+	}
+	if err := c.tx.Commit(); err != nil {
+		return err
+	}
+	return dst.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		var st state
+		if v := meta.Get(keyState); v != nil {
+			if err := json.Unmarshal(v, &st); err != nil {
+				return fmt.Errorf("state: %w: %w", ErrCorrupt, err)
+			}
+		}
+		if currentGen(tx) != nil {
+			st.RevPersons, st.RevJTIs, st.RevLayers = persons, jtis, 1
+		}
+		return putJSON(meta, keyState, st)
+	})
+}
+
+// copier writes into dst in transactions of at most max bytes. Keys and
+// values it puts are slices of src's memory map, valid while src's read
+// transaction lasts, which spans the whole copy.
+type copier struct {
+	db       *bolt.DB
+	tx       *bolt.Tx
+	size     int64
+	max      int64
+	nextID   int
+	cur      *bolt.Bucket
+	curID    int
+	curValid bool
+}
+
+func (c *copier) begin() error {
+	tx, err := c.db.Begin(true)
+	if err != nil {
+		return err
+	}
+	c.tx, c.size, c.curValid = tx, 0, false
+	return nil
+}
+
+func (c *copier) grow(n int) error {
+	c.size += int64(n)
+	if c.size <= c.max {
+		return nil
+	}
+	if err := c.tx.Commit(); err != nil {
+		return err
+	}
+	return c.begin()
+}
+
+func (c *copier) resolve(path [][]byte) *bolt.Bucket {
+	b := c.tx.Bucket(path[0])
+	for _, p := range path[1:] {
+		b = b.Bucket(p)
+	}
+	return b
+}
+
+// create makes bucket name under path (nil: at the top) with seq.
+func (c *copier) create(path [][]byte, name []byte, seq uint64) error {
+	if err := c.grow(len(name)); err != nil {
+		return err
+	}
+	var b *bolt.Bucket
+	var err error
+	if len(path) == 0 {
+		b, err = c.tx.CreateBucket(name)
+	} else {
+		parent := c.resolve(path)
+		parent.FillPercent = 1.0
+		b, err = parent.CreateBucket(name)
+	}
+	if err != nil {
+		return err
+	}
+	c.curValid = false
+	return b.SetSequence(seq)
+}
+
+// put writes k, v into the bucket at path; id names that bucket so that it
+// is resolved once per transaction, not once per key.
+func (c *copier) put(id int, path [][]byte, k, v []byte) error {
+	if err := c.grow(len(k) + len(v)); err != nil {
+		return err
+	}
+	if !c.curValid || c.curID != id {
+		c.cur, c.curID, c.curValid = c.resolve(path), id, true
+		c.cur.FillPercent = 1.0
+	}
+	return c.cur.Put(k, v)
+}
+
+func (c *copier) copyBucket(path [][]byte, b *bolt.Bucket) error {
+	c.nextID++
+	id := c.nextID
+	cur := b.Cursor()
+	for k, v := cur.First(); k != nil; k, v = cur.Next() {
+		if v != nil {
+			if err := c.put(id, path, k, v); err != nil {
+				return err
+			}
+			continue
+		}
+		sub := b.Bucket(k)
+		if err := c.create(path, k, sub.Sequence()); err != nil {
+			return err
+		}
+		if err := c.copyBucket(append(slices.Clip(path), k), sub); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergeRevocations writes the generation in force as one base layer.
+func (c *copier) mergeRevocations(stx *bolt.Tx, path [][]byte, revs *bolt.Bucket) (persons, jtis uint64, err error) {
+	name := stx.Bucket(bucketMeta).Get(keyRevGen)
+	if name == nil {
+		return 0, 0, nil
+	}
+	g := revs.Bucket(name)
+	if err := c.create(path, name, 1); err != nil {
+		return 0, 0, err
+	}
+	gpath := append(slices.Clip(path), name)
+	base := seqName("", 1)
+	if err := c.create(gpath, base, 0); err != nil {
+		return 0, 0, err
+	}
+	lpath := append(slices.Clip(gpath), base)
+	ls := layers(g)
+	for _, sub := range [][]byte{bucketPerson, bucketJTI} {
+		if err := c.create(lpath, sub, 0); err != nil {
+			return 0, 0, err
+		}
+		srcs := make([]*bolt.Bucket, len(ls))
+		for i, l := range ls {
+			srcs[i] = l.Bucket(sub)
+		}
+		c.nextID++
+		n, err := c.mergeInto(c.nextID, append(slices.Clip(lpath), sub), srcs)
+		if err != nil {
+			return 0, 0, err
+		}
+		if bytes.Equal(sub, bucketPerson) {
+			persons = n
+		} else {
+			jtis = n
+		}
+	}
+	return persons, jtis, nil
+}
+
+// mergeInto writes the union of the sorted buckets srcs (oldest first)
+// in key order; for a key in several, the newest value wins.
+func (c *copier) mergeInto(id int, path [][]byte, srcs []*bolt.Bucket) (uint64, error) {
+	type head struct {
+		cur  *bolt.Cursor
+		k, v []byte
+	}
+	hs := make([]head, len(srcs))
+	for i, b := range srcs {
+		hs[i].cur = b.Cursor()
+		hs[i].k, hs[i].v = hs[i].cur.First()
+	}
+	var n uint64
+	for {
+		var minK, val []byte
+		for i := range hs {
+			if hs[i].k == nil {
+				continue
+			}
+			if cmp := bytes.Compare(hs[i].k, minK); minK == nil || cmp < 0 {
+				minK, val = hs[i].k, hs[i].v
+			} else if cmp == 0 {
+				val = hs[i].v // newer layer
+			}
+		}
+		if minK == nil {
+			return n, nil
+		}
+		if err := c.put(id, path, minK, val); err != nil {
+			return n, err
+		}
+		n++
+		for i := range hs {
+			if hs[i].k != nil && bytes.Equal(hs[i].k, minK) {
+				hs[i].k, hs[i].v = hs[i].cur.Next()
+			}
+		}
+	}
 }
 
 func syncDir(dir string) error {

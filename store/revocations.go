@@ -14,34 +14,49 @@ import (
 )
 
 // Revocations live in generations: bucket "revocations" holds one
-// sub-bucket per generation ("g" + 8-byte big-endian number), each with a
-// "person" bucket (16-byte PersonHash → uvarint before) and a "jti" bucket
-// (first 16 bytes of SHA-256(jti) → 0x01). Meta key rev.gen names the
-// generation in force. A delta writes into it; a full snapshot is built in
-// a fresh generation and swapped in by rewriting rev.gen in the same
-// transaction that deletes the old one, so a reader sees one or the other.
+// sub-bucket per generation ("g" + 8-byte big-endian number). A generation
+// is a stack of layers (sub-buckets named by an 8-byte big-endian number,
+// oldest first), each with a "person" bucket (16-byte PersonHash → uvarint
+// before) and a "jti" bucket (first 16 bytes of SHA-256(jti) → 0x01). Meta
+// key rev.gen names the generation in force.
+//
+// A full snapshot is built as the first layer (the base) of a fresh
+// generation and swapped in by rewriting rev.gen in the transaction that
+// deletes the old generation, so a reader sees one or the other. A large
+// delta becomes a new layer on top: written in key order into an empty
+// bucket, it touches only its own pages, where writing a million random
+// keys into a base of ten million would rewrite nearly every page of it
+// (copy-on-write: hundreds of MB and seconds of I/O). A small delta goes
+// into the top layer. A lookup asks the layers newest first; Compact
+// merges them back into one base.
 var (
 	bucketPerson = []byte("person")
 	bucketJTI    = []byte("jti")
 )
 
 // jtiMark is the value of a jti key: one byte, not empty, because bbolt
-// (Get, and Compact's walk) can take an empty value for a nested bucket.
+// (Get, and a walk of the file) can take an empty value for a nested bucket.
 var jtiMark = []byte{1}
 
-// Fill factors for bbolt's page splits. A snapshot arrives sorted into an
-// empty bucket, so pages can be packed full; a delta lands at random
-// places in full pages, where any fill gives pages about half full until
-// later deltas fill them (Maintain compacts when the file has grown).
+// Fill factors for bbolt's page splits: keys arriving in order into an
+// empty bucket can pack pages full; a small delta lands at random places.
 const (
-	snapshotFill = 1.0
-	deltaFill    = 0.9
+	sortedFill = 1.0
+	deltaFill  = 0.9
 )
 
-func genName(n uint64) []byte {
-	k := make([]byte, 9)
-	k[0] = 'g'
-	binary.BigEndian.PutUint64(k[1:], n)
+// Layering policy: a delta of at least layerMinEntries gets a layer of its
+// own while the generation has fewer than maxLayers; smaller ones (and any
+// beyond maxLayers) go into the top layer.
+const (
+	layerMinEntries = 10_000
+	maxLayers       = 6
+)
+
+func seqName(prefix string, n uint64) []byte {
+	k := make([]byte, len(prefix)+8)
+	copy(k, prefix)
+	binary.BigEndian.PutUint64(k[len(prefix):], n)
 	return k
 }
 
@@ -54,25 +69,50 @@ func currentGen(tx *bolt.Tx) *bolt.Bucket {
 	return tx.Bucket(bucketRevocations).Bucket(name)
 }
 
-// newGen creates an empty generation and returns its name.
-func newGen(tx *bolt.Tx) ([]byte, *bolt.Bucket, error) {
+// newGen creates a generation with an empty base layer.
+func newGen(tx *bolt.Tx) (name []byte, g, base *bolt.Bucket, err error) {
 	revs := tx.Bucket(bucketRevocations)
 	n, err := revs.NextSequence()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	name := genName(n)
-	g, err := revs.CreateBucket(name)
+	name = seqName("g", n)
+	if g, err = revs.CreateBucket(name); err != nil {
+		return nil, nil, nil, err
+	}
+	base, err = addLayer(g)
+	return name, g, base, err
+}
+
+// addLayer puts a new, empty layer on top of generation g.
+func addLayer(g *bolt.Bucket) (*bolt.Bucket, error) {
+	n, err := g.NextSequence()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if _, err := g.CreateBucket(bucketPerson); err != nil {
-		return nil, nil, err
+	l, err := g.CreateBucket(seqName("", n))
+	if err != nil {
+		return nil, err
 	}
-	if _, err := g.CreateBucket(bucketJTI); err != nil {
-		return nil, nil, err
+	if _, err := l.CreateBucket(bucketPerson); err != nil {
+		return nil, err
 	}
-	return name, g, nil
+	if _, err := l.CreateBucket(bucketJTI); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// layers returns the layers of g, oldest (the base) first.
+func layers(g *bolt.Bucket) []*bolt.Bucket {
+	var out []*bolt.Bucket
+	c := g.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if v == nil {
+			out = append(out, g.Bucket(k))
+		}
+	}
+	return out
 }
 
 // swapGen puts generation name in force and deletes the one it replaces.
@@ -169,11 +209,9 @@ func lastPerKey(ps []personRev) []personRev {
 	return out
 }
 
-// write puts the batch into generation g. With count set it also
-// returns how many keys were new to g (a lookup per key; deltas only:
-// bbolt's Stats do not see a transaction's own writes).
-func (rb revBatch) write(g *bolt.Bucket, fill float64, count bool) (newPersons, newJTIs uint64, err error) {
-	pb, jb := g.Bucket(bucketPerson), g.Bucket(bucketJTI)
+// write puts the batch into layer l.
+func (rb revBatch) write(l *bolt.Bucket, fill float64) error {
+	pb, jb := l.Bucket(bucketPerson), l.Bucket(bucketJTI)
 	pb.FillPercent, jb.FillPercent = fill, fill
 	// bbolt keeps references to keys and values until the commit: one
 	// slab for all the values, never a reused buffer.
@@ -181,27 +219,22 @@ func (rb revBatch) write(g *bolt.Bucket, fill float64, count bool) (newPersons, 
 	for _, p := range rb.persons {
 		start := len(vals)
 		vals = binary.AppendUvarint(vals, uint64(p.before))
-		if count && pb.Get(p.key[:]) == nil {
-			newPersons++
-		}
 		if err := pb.Put(p.key[:], vals[start:len(vals):len(vals)]); err != nil {
-			return 0, 0, err
+			return err
 		}
 	}
 	for _, j := range rb.jtis {
-		if count && jb.Get(j[:]) == nil {
-			newJTIs++
-		}
 		if err := jb.Put(j[:], jtiMark); err != nil {
-			return 0, 0, err
+			return err
 		}
 	}
-	return newPersons, newJTIs, nil
+	return nil
 }
 
-// genCounts counts the keys of generation g (walks its pages).
-func genCounts(g *bolt.Bucket) (persons, jtis uint64) {
-	return uint64(g.Bucket(bucketPerson).Stats().KeyN), uint64(g.Bucket(bucketJTI).Stats().KeyN)
+// layerCounts counts the keys of layer l as committed (walks its pages;
+// bbolt's Stats do not see the transaction's own writes).
+func layerCounts(l *bolt.Bucket) (persons, jtis uint64) {
+	return uint64(l.Bucket(bucketPerson).Stats().KeyN), uint64(l.Bucket(bucketJTI).Stats().KeyN)
 }
 
 // ApplyRevocations verifies a feed against the pinned roots and applies it in
@@ -245,11 +278,11 @@ func applyFull(tx *bolt.Tx, st *state, feed *verify.RevocationFeed, rb revBatch,
 	if st.RevSeq > feed.To {
 		return fmt.Errorf("snapshot seq %d below held %d: %w", feed.To, st.RevSeq, verify.ErrReplay)
 	}
-	name, g, err := newGen(tx)
+	name, _, base, err := newGen(tx)
 	if err != nil {
 		return err
 	}
-	if _, _, err := rb.write(g, snapshotFill, false); err != nil {
+	if err := rb.write(base, sortedFill); err != nil {
 		return err
 	}
 	persons, jtis := uint64(len(rb.persons)), uint64(len(rb.jtis))
@@ -259,7 +292,7 @@ func applyFull(tx *bolt.Tx, st *state, feed *verify.RevocationFeed, rb revBatch,
 	if err := swapGen(tx, name); err != nil {
 		return err
 	}
-	st.RevPersons, st.RevJTIs = persons, jtis
+	st.RevPersons, st.RevJTIs, st.RevLayers = persons, jtis, 1
 	markApplied(st, feed, now)
 	return nil
 }
@@ -270,7 +303,7 @@ func applyDelta(tx *bolt.Tx, st *state, feed *verify.RevocationFeed, rb revBatch
 	}
 	g := currentGen(tx)
 	if g == nil {
-		name, ng, err := newGen(tx)
+		name, ng, _, err := newGen(tx)
 		if err != nil {
 			return err
 		}
@@ -279,12 +312,24 @@ func applyDelta(tx *bolt.Tx, st *state, feed *verify.RevocationFeed, rb revBatch
 		}
 		g = ng
 	}
-	np, nj, err := rb.write(g, deltaFill, true)
-	if err != nil {
+	ls := layers(g)
+	layer, fill := ls[len(ls)-1], deltaFill
+	if len(rb.persons)+len(rb.jtis) >= layerMinEntries && len(ls) < maxLayers {
+		var err error
+		if layer, err = addLayer(g); err != nil {
+			return err
+		}
+		fill = sortedFill
+		ls = append(ls, layer)
+	}
+	if err := rb.write(layer, fill); err != nil {
 		return err
 	}
-	st.RevPersons += np
-	st.RevJTIs += nj
+	// Counting exactly would cost a lookup per entry in every layer; the
+	// counts are an upper bound until the next snapshot or Compact.
+	st.RevPersons += uint64(len(rb.persons))
+	st.RevJTIs += uint64(len(rb.jtis))
+	st.RevLayers = len(ls)
 	markApplied(st, feed, now)
 	return nil
 }
@@ -301,13 +346,15 @@ func markApplied(st *state, feed *verify.RevocationFeed, now time.Time) {
 func (db *DB) RevocationSeq() uint64 { return db.status().RevSeq }
 
 // RevocationCounts says how many persons and single credentials the
-// revocation state in force voids.
+// revocation state in force voids: exact after a full snapshot or Compact,
+// an upper bound after deltas (a delta may name a person already held).
 func (db *DB) RevocationCounts() (persons, jtis uint64) {
 	st := db.status()
 	return st.RevPersons, st.RevJTIs
 }
 
-// RevokedBefore implements verify.RevocationSource.
+// RevokedBefore implements verify.RevocationSource. The newest layer
+// that names the person decides.
 func (db *DB) RevokedBefore(p verify.PersonHash) (int64, bool, error) {
 	var before int64
 	var found bool
@@ -316,15 +363,22 @@ func (db *DB) RevokedBefore(p verify.PersonHash) (int64, bool, error) {
 		if g == nil {
 			return nil
 		}
-		v := g.Bucket(bucketPerson).Get(p[:])
-		if v == nil {
+		c := g.Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			if v != nil {
+				continue
+			}
+			val := g.Bucket(k).Bucket(bucketPerson).Get(p[:])
+			if val == nil {
+				continue
+			}
+			u, n := binary.Uvarint(val)
+			if n <= 0 {
+				return fmt.Errorf("revocation value of %d bytes: %w", len(val), ErrCorrupt)
+			}
+			before, found = int64(u), true
 			return nil
 		}
-		u, n := binary.Uvarint(v)
-		if n <= 0 {
-			return fmt.Errorf("revocation value of %d bytes: %w", len(v), ErrCorrupt)
-		}
-		before, found = int64(u), true
 		return nil
 	})
 	if err != nil {
@@ -342,8 +396,12 @@ func (db *DB) RevokedJTI(jti string) (bool, error) {
 		if g == nil {
 			return nil
 		}
-		found = g.Bucket(bucketJTI).Get(k[:]) != nil
-		return nil
+		return g.ForEachBucket(func(name []byte) error {
+			if !found && g.Bucket(name).Bucket(bucketJTI).Get(k[:]) != nil {
+				found = true
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return false, fmt.Errorf("revocation lookup: %w", err)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -298,5 +299,80 @@ func assertNoStaleGenerations(t *testing.T, db *DB) {
 	})
 	if n > 1 {
 		t.Fatalf("%d revocation generations on disk, want at most 1", n)
+	}
+}
+
+// TestRevocationLayers: large deltas stack layers, small ones join the top
+// layer, the newest layer naming a person decides, and Compact merges the
+// layers into one without changing a single answer.
+func TestRevocationLayers(t *testing.T) {
+	root := newAuthority(t, "root-1")
+	db := openTest(t)
+	_ = db.PinRoots(root.jwk())
+	fillers := func(prefix string) []verify.RevocationEntry {
+		out := make([]verify.RevocationEntry, layerMinEntries)
+		for i := range out {
+			_, out[i] = person(fmt.Sprintf("%s%d", prefix, i), int64(i+1))
+		}
+		return out
+	}
+	_, alice100 := person("alice", 100)
+	_, bob50 := person("bob", 50)
+	steps := []struct {
+		name       string
+		feed       verify.RevocationFeed
+		wantLayers int
+		want       revState
+	}{
+		{"snapshot", verify.RevocationFeed{To: 10, Full: true, Count: 3, Entries: []verify.RevocationEntry{alice100, bob50, {JTI: "gone"}}},
+			1, revState{seq: 10, asOf: testT0, alice: 100, bob: 50, jtiGone: true}},
+		{"large delta gets a layer", verify.RevocationFeed{From: 10, To: 11, Entries: append(fillers("a"), verify.RevocationEntry{SH: alice100.SH, Before: 200})},
+			2, revState{seq: 11, asOf: testT0, alice: 200, bob: 50, jtiGone: true}},
+		{"small delta joins the top layer", verify.RevocationFeed{From: 11, To: 12, Entries: []verify.RevocationEntry{{SH: alice100.SH, Before: 300}, {JTI: "other"}}},
+			2, revState{seq: 12, asOf: testT0, alice: 300, bob: 50, jtiGone: true, jtiOther: true}},
+		{"another large delta", verify.RevocationFeed{From: 12, To: 13, Entries: append(fillers("b"), verify.RevocationEntry{SH: bob50.SH, Before: 60})},
+			3, revState{seq: 13, asOf: testT0, alice: 300, bob: 60, jtiGone: true, jtiOther: true}},
+	}
+	for _, s := range steps {
+		if _, err := db.ApplyRevocations(root.feed(t, s.feed), testT0); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := db.status().RevLayers; got != s.wantLayers {
+			t.Fatalf("%s: %d layers, want %d", s.name, got, s.wantLayers)
+		}
+		if got := observe(t, db); got != s.want {
+			t.Fatalf("%s: %+v, want %+v", s.name, got, s.want)
+		}
+	}
+	want := steps[len(steps)-1].want
+
+	res, err := db.Maintain(context.Background(), testT0, MaintainConfig{})
+	if err != nil || !res.Compacted {
+		t.Fatalf("Maintain with 3 layers: %+v, %v; want a compaction", res, err)
+	}
+	if got := db.status().RevLayers; got != 1 {
+		t.Fatalf("after compaction %d layers", got)
+	}
+	if got := observe(t, db); got != want {
+		t.Fatalf("after compaction %+v, want %+v", got, want)
+	}
+	for _, prefix := range []string{"a", "b"} {
+		for i := range layerMinEntries {
+			p, _ := person(fmt.Sprintf("%s%d", prefix, i), 0)
+			if b, ok, err := db.RevokedBefore(p); err != nil || !ok || b != int64(i+1) {
+				t.Fatalf("filler %s%d after compaction: %d, %v, %v", prefix, i, b, ok, err)
+			}
+		}
+	}
+	if p, j := db.RevocationCounts(); p != 2+2*layerMinEntries || j != 2 {
+		t.Fatalf("exact counts after compaction: %d, %d", p, j)
+	}
+	// The next delta follows on from the compacted state.
+	if _, err := db.ApplyRevocations(root.feed(t, verify.RevocationFeed{From: 13, To: 14, Entries: []verify.RevocationEntry{{JTI: "third"}}}), testT0); err != nil {
+		t.Fatal(err)
+	}
+	db = reopen(t, db)
+	if got := observe(t, db); got != (revState{seq: 14, asOf: testT0, alice: 300, bob: 60, jtiGone: true, jtiOther: true}) {
+		t.Fatalf("after reopen %+v", got)
 	}
 }

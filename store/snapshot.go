@@ -43,7 +43,7 @@ func (db *DB) BeginRevocationSnapshot() (*Snapshot, error) {
 	err := db.withWriteShare(func() error {
 		return db.update(func(tx *bolt.Tx) error {
 			var err error
-			name, _, err = newGen(tx)
+			name, _, _, err = newGen(tx)
 			return err
 		})
 	})
@@ -89,10 +89,9 @@ func (s *Snapshot) AddPage(token string) (*verify.RevocationFeed, error) {
 		return s.db.update(func(tx *bolt.Tx) error {
 			g := tx.Bucket(bucketRevocations).Bucket(s.gen)
 			if g == nil {
-				return errStagingGone
+				return ErrSnapshotLost
 			}
-			_, _, err := rb.write(g, snapshotFill, false)
-			return err
+			return rb.write(layers(g)[0], sortedFill)
 		})
 	})
 	if err != nil {
@@ -106,10 +105,6 @@ func (s *Snapshot) AddPage(token string) (*verify.RevocationFeed, error) {
 	s.pages++
 	return feed, nil
 }
-
-// errStagingGone: the staging generation vanished (Compact or a reopen
-// in between); the snapshot must start again.
-var errStagingGone = errors.New("staging generation gone; start the snapshot again")
 
 // Commit checks the staged entries against the snapshot's count and, if
 // they match, makes the snapshot the revocation state in force, in one
@@ -134,16 +129,16 @@ func (s *Snapshot) Commit(now time.Time) (*verify.RevocationFeed, error) {
 		}
 		g := tx.Bucket(bucketRevocations).Bucket(s.gen)
 		if g == nil {
-			return errStagingGone
+			return ErrSnapshotLost
 		}
-		persons, jtis := genCounts(g)
+		persons, jtis := layerCounts(layers(g)[0])
 		if persons+jtis != h.Count {
 			return fmt.Errorf("snapshot holds %d entries, feed says %d: %w", persons+jtis, h.Count, ErrCountMismatch)
 		}
 		if err := swapGen(tx, s.gen); err != nil {
 			return err
 		}
-		st.RevPersons, st.RevJTIs = persons, jtis
+		st.RevPersons, st.RevJTIs, st.RevLayers = persons, jtis, 1
 		markApplied(st, h, now)
 		return nil
 	}, nil)
