@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -116,7 +117,8 @@ func marshalCompact(v any) ([]byte, error) {
 
 // MakeProof makes the holder proof (typ hc-kb+jwt, claims iat and cth) for a
 // credential; the QR text is credential + "~" + proof. The header carries
-// no kid: the key is the credential's cnf.
+// no kid: the key is the credential's cnf. cth is the short form (see
+// CTHSize).
 func MakeProof(holder ed25519.PrivateKey, credential string, iat time.Time) (string, error) {
 	if len(holder) != ed25519.PrivateKeySize {
 		return "", fmt.Errorf("proof: %w: holder key of %d bytes", ErrMalformed, len(holder))
@@ -131,9 +133,34 @@ func MakeProof(holder ed25519.PrivateKey, credential string, iat time.Time) (str
 	return signCompact(jwt.SigningMethodEdDSA, holder, hdr, payload)
 }
 
-// credentialHash is cth: base64url (no padding) of SHA-256 of the
-// credential's ASCII.
+// CTHSize is the number of bytes of SHA-256(credential) that MakeProof
+// puts in cth. 16 bytes (128 bits) bind a proof to its credential as
+// firmly as needed — only the issuer can make another credential for the
+// same holder key, and it would need a second preimage of 128 bits — and
+// save 28 QR characters over the full hash, which is what keeps a typical
+// bound credential within QR version 20 at level M. Verify accepts the
+// full 32-byte form too.
+const CTHSize = 16
+
+// credentialHash is cth as MakeProof writes it: base64url (no padding) of
+// the first CTHSize bytes of SHA-256 of the credential's ASCII.
 func credentialHash(credential string) string {
 	sum := sha256.Sum256([]byte(credential))
-	return b64.EncodeToString(sum[:])
+	return b64.EncodeToString(sum[:CTHSize])
+}
+
+// cthMatches reports whether cth names this credential, in the short
+// (CTHSize bytes) or the full SHA-256 form.
+func cthMatches(cth []byte, credential string) bool {
+	sum := sha256.Sum256([]byte(credential))
+	var buf [43]byte
+	switch len(cth) {
+	case b64.EncodedLen(CTHSize):
+		b64.Encode(buf[:], sum[:CTHSize])
+	case b64.EncodedLen(sha256.Size):
+		b64.Encode(buf[:], sum[:])
+	default:
+		return false
+	}
+	return subtle.ConstantTimeCompare(cth, buf[:len(cth)]) == 1
 }

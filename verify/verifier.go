@@ -376,7 +376,7 @@ func (v *Verifier) checkProof(cred, proof string, c *Claims, ix *trustIndex, now
 	if err != nil || d.end() != nil || !hasIat {
 		return ReasonMalformed
 	}
-	if string(cth) != credentialHash(cred) {
+	if !cthMatches(cth, cred) {
 		return ReasonBadProof
 	}
 	nowS := now.Unix()

@@ -184,6 +184,12 @@ func TestVerifyReasons(t *testing.T) {
 			}
 		}},
 		{name: "bound ok in an https url", text: "https://hc.example.cn/#" + prove(t, w.holder, bound, t0), want: ReasonOK, valid: true},
+		{name: "bound ok with the full-length cth", text: bound + "~" + signRaw(t, mustSigner(t, "", w.holder), `{"alg":"EdDSA","typ":"hc-kb+jwt"}`,
+			`{"iat":`+itoa(t0.Unix())+`,"cth":"`+fullCTH(bound)+`"}`), want: ReasonOK, valid: true},
+		{name: "bad proof cth of another length", text: bound + "~" + signRaw(t, mustSigner(t, "", w.holder), `{"alg":"EdDSA","typ":"hc-kb+jwt"}`,
+			`{"iat":`+itoa(t0.Unix())+`,"cth":"`+fullCTH(bound)[:30]+`"}`), want: ReasonBadProof},
+		{name: "bad proof without cth", text: bound + "~" + signRaw(t, mustSigner(t, "", w.holder), `{"alg":"EdDSA","typ":"hc-kb+jwt"}`,
+			`{"iat":`+itoa(t0.Unix())+`}`), want: ReasonBadProof},
 		{name: "missing proof", text: bound, want: ReasonMissingProof},
 		{name: "missing proof trailing tilde", text: bound + "~", want: ReasonMissingProof},
 		{name: "bad proof from another credential", text: bound + "~" + otherProof, want: ReasonBadProof},
@@ -247,6 +253,11 @@ func TestVerifyReasons(t *testing.T) {
 		}},
 	}
 	runVerifyCases(t, w, tests)
+}
+
+func fullCTH(cred string) string {
+	sum := sha256.Sum256([]byte(cred))
+	return b64.EncodeToString(sum[:])
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
