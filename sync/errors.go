@@ -68,11 +68,33 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // IsRetryable reports whether err is worth trying again later: a network
 // failure, an upstream in trouble, or an artefact that was refused and
-// will be asked for again. A context cancellation is not.
+// will be asked for again. For errors joined from several steps, every
+// step must be retryable. A context cancellation is not.
 func IsRetryable(err error) bool {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Retryable
+	found, all := retryable(err)
+	return found && all
+}
+
+// retryable walks err's tree: whether it holds an *Error, and whether all
+// it holds are retryable.
+func retryable(err error) (found, all bool) {
+	if err == nil {
+		return false, true
 	}
-	return false
+	if e, ok := err.(*Error); ok {
+		return true, e.Retryable
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() []error }:
+		all = true
+		for _, x := range u.Unwrap() {
+			f, a := retryable(x)
+			found = found || f
+			all = all && a
+		}
+		return found, all
+	case interface{ Unwrap() error }:
+		return retryable(u.Unwrap())
+	}
+	return false, true
 }

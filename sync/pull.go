@@ -25,11 +25,14 @@ func (c *Client) Pull(ctx context.Context) error {
 	return err
 }
 
+// pull pulls both artefacts; a refused trust list does not keep fresher
+// revocations out (each is signed on its own).
 func (c *Client) pull(ctx context.Context) error {
-	if err := c.pullTrust(ctx); err != nil {
-		return err
+	terr := c.pullTrust(ctx)
+	if ctx.Err() != nil || (terr != nil && !IsRetryable(terr)) {
+		return terr
 	}
-	return c.pullRevocations(ctx)
+	return errors.Join(terr, c.pullRevocations(ctx))
 }
 
 // refused wraps an artefact the store would not take.

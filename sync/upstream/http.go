@@ -37,7 +37,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+wire.PathPersonColor, s.admin(s.handlePersonColor))
 	mux.HandleFunc("POST "+wire.PathDeviceRevoke, s.admin(s.handleDeviceRevoke))
 	mux.HandleFunc("GET "+wire.PathFullSnapshot, s.admin(s.handleFullSnapshot))
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The Date header is the upstream's clock (the injected one),
+		// which terminals measure their own against.
+		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+		mux.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {

@@ -26,7 +26,7 @@ func stateKey(e verify.RevocationEntry) ([]byte, error) {
 	case e.SH != "" && e.JTI == "":
 		p, err := verify.ParsePersonHash(e.SH)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
 		}
 		return append([]byte{'p'}, p[:]...), nil
 	case e.JTI != "" && e.SH == "":

@@ -27,6 +27,7 @@ type trustContent struct {
 	Policy  verify.Policy        `json:"policy"`
 }
 
+// trustContent is called with trustMu held.
 func (s *Server) trustContent() trustContent {
 	return trustContent{
 		Issuers: []verify.IssuerEntry{{
@@ -73,7 +74,7 @@ func (s *Server) trustList() (signedTrust, error) {
 		} else {
 			seq++
 		}
-		exp = now.Add(s.trustTTL)
+		exp = time.Unix(now.Add(s.trustTTL).Unix(), 0)
 		tl := verify.TrustList{
 			Iss:     s.rootIss,
 			Iat:     now.Unix(),
@@ -107,4 +108,16 @@ func (s *Server) trustList() (signedTrust, error) {
 func (s *Server) TrustList() (string, error) {
 	st, err := s.trustList()
 	return st.JWS, err
+}
+
+// SetPolicy changes the checkpoint policy the trust list carries; the next
+// trust list served has the next seq. (The policy is not kept in the file:
+// Open's WithPolicy sets it at each start.)
+func (s *Server) SetPolicy(p verify.Policy) error {
+	s.trustMu.Lock()
+	s.policy = p
+	s.trustJWS = ""
+	s.trustMu.Unlock()
+	_, err := s.trustList()
+	return err
 }

@@ -40,6 +40,9 @@ const (
 	// Rewrite forwards and replaces a 200 answer's body with
 	// Fault.Rewrite(body).
 	Rewrite
+	// Respond answers 200 with Fault.Body (Content-Type application/jwt)
+	// without forwarding: a replayed or forged artefact.
+	Respond
 )
 
 // Fault is one injected failure.
@@ -47,6 +50,7 @@ type Fault struct {
 	Kind    Kind
 	Status  int
 	Rewrite func(body []byte) []byte
+	Body    []byte
 	// Path limits the fault to requests whose URL path is Path ("" all).
 	Path string
 	// Times is how many matching requests it hits (0: until cleared).
@@ -190,6 +194,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case Hang:
 		<-r.Context().Done()
+		return
+	case Respond:
+		w.Header().Set("Content-Type", "application/jwt")
+		w.Header().Set("Content-Length", strconv.Itoa(len(f.Body)))
+		_, _ = w.Write(f.Body)
 		return
 	}
 	status, hdr, body, err := p.forward(r)
