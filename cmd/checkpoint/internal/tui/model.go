@@ -204,8 +204,13 @@ func (m *model) onKey(k tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	case tea.KeySpace:
-		if len(m.buf) == 0 && m.screen == screenVerdict {
-			return m.toggleHold()
+		if len(m.buf) == 0 {
+			// A late Space (the verdict already cleared) must not start
+			// the next line: no code begins with a blank.
+			if m.screen == screenVerdict {
+				return m.toggleHold()
+			}
+			return nil
 		}
 		m.typeRunes([]rune{' '})
 		return nil

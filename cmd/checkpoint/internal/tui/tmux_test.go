@@ -26,6 +26,7 @@ const idle = "请 出 示 健 康 码"
 // TestScreenZh walks an officer through one person of each kind on the
 // default zh-CN screen: what the officer types, what the screen must say.
 func TestScreenZh(t *testing.T) {
+	t.Parallel()
 	s := startDemo(t, "YANMA_TUI_HOLD=1h")
 	tests := []struct {
 		name  string
@@ -75,6 +76,7 @@ func TestScreenZh(t *testing.T) {
 // delivered, stays until the officer confirms it, and blocks the next scan
 // until then — even with a short hold time.
 func TestScreenFever(t *testing.T) {
+	t.Parallel()
 	s := startDemo(t, "YANMA_TUI_HOLD=200ms")
 	s.Line("GREEN-ZHANG")
 	s.WaitFor("请 测 体 温")
@@ -94,7 +96,8 @@ func TestScreenFever(t *testing.T) {
 // TestScreenAutoClear: a verdict clears itself after the hold time; Space
 // keeps it.
 func TestScreenAutoClear(t *testing.T) {
-	s := startDemo(t, "YANMA_TUI_HOLD=300ms")
+	t.Parallel()
+	s := startDemo(t, "YANMA_TUI_HOLD=3s")
 	s.Line("YELLOW-LI")
 	s.WaitFor("YELLOW")
 	s.WaitFor(idle)
@@ -103,7 +106,7 @@ func TestScreenAutoClear(t *testing.T) {
 	s.WaitFor("RED")
 	s.Keys("Space")
 	s.WaitFor("⏸ 已保持")
-	time.Sleep(time.Second) // more than the hold time: a held verdict must still be there
+	time.Sleep(4 * time.Second) // more than the hold time: a held verdict must still be there
 	if screen := s.Capture(); !strings.Contains(screen, "RED") {
 		t.Fatalf("held verdict cleared:\n%s", screen)
 	}
@@ -113,6 +116,7 @@ func TestScreenAutoClear(t *testing.T) {
 
 // TestScreenEnglishAndQuit: --lang en, the keypad's Esc, and Ctrl+C.
 func TestScreenEnglishAndQuit(t *testing.T) {
+	t.Parallel()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

@@ -77,6 +77,7 @@ type TUI struct {
 	prog   *tea.Program
 	lines  chan<- string
 	queue  chan string
+	events chan ui.Event
 	sound  Player
 	cancel context.CancelFunc
 	ctx    context.Context
@@ -98,7 +99,7 @@ func New(opts Options) *TUI {
 		opts.Lang = "zh"
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &TUI{lines: opts.Lines, queue: make(chan string, queueLen), sound: opts.Sound, cancel: cancel, ctx: ctx}
+	t := &TUI{lines: opts.Lines, queue: make(chan string, queueLen), events: make(chan ui.Event, eventsLen), sound: opts.Sound, cancel: cancel, ctx: ctx}
 	out := opts.Output
 	if out == nil {
 		out = os.Stdout
@@ -112,17 +113,38 @@ func New(opts Options) *TUI {
 		popts = append(popts, tea.WithOutput(opts.Output))
 	}
 	t.prog = tea.NewProgram(m, popts...)
+	go t.pump()
 	return t
 }
 
-// Show implements ui.Display. It is safe from any goroutine; it waits only
-// for the screen's event loop to take the event (before Run starts, until
-// it does), never for drawing, and returns at once after Run has ended.
+// eventsLen bounds the events waiting for the screen, e.g. before Run has
+// started; far more than one person and a status line produce.
+const eventsLen = 256
+
+// pump hands events to the screen's event loop in order, so Show never
+// waits for it.
+func (t *TUI) pump() {
+	for {
+		select {
+		case <-t.ctx.Done():
+			return
+		case ev := <-t.events:
+			t.prog.Send(eventMsg(ev))
+		}
+	}
+}
+
+// Show implements ui.Display. It is safe from any goroutine and does not
+// wait for the screen: events queue (in order) until the screen takes them,
+// also before Run starts. After Run has ended they are dropped.
 func (t *TUI) Show(ev ui.Event) {
 	if t.sound != nil {
 		t.sound.Show(ev)
 	}
-	t.prog.Send(eventMsg(ev))
+	select {
+	case t.events <- ev:
+	case <-t.ctx.Done():
+	}
 }
 
 // submit hands a line to the forwarder without blocking the event loop.
