@@ -33,6 +33,13 @@ func (c *Client) Enroll(ctx context.Context, code string) error {
 	if err != nil {
 		return &Error{Op: op, Err: err}
 	}
+	// Measure the clock first: the proof is dated on the upstream's clock,
+	// so that a terminal installed with a wrong date still enrolls.
+	if r, err := c.do(ctx, op, http.MethodGet, wire.PathHealth, nil, nil, maxJSONBody); err != nil {
+		return err
+	} else if r.status == http.StatusOK {
+		c.measureClock(r)
+	}
 	proof, err := enrollProof(key, code, c.upstreamNow())
 	if err != nil {
 		return &Error{Op: op, Err: err}

@@ -77,6 +77,8 @@ func (s *Server) ApplyReports(ctx context.Context, device string, reports []wire
 	if err != nil {
 		return wire.ReportAck{}, fmt.Errorf("apply reports: %w", err)
 	}
+	s.received.Add(uint64(len(ack.Acked)))
+	s.applied.Add(uint64(sum(applied)))
 	s.log.Info("reports received", "device", device, "batch", len(reports), "new", sum(applied),
 		"turned_yellow", applied[OutcomeTurnedYellow], "sightings", applied[OutcomeSighting])
 	return ack, nil
@@ -159,4 +161,17 @@ func (s *Server) Sightings() (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// Stats counts, since Open, the reports received in acknowledged batches
+// (a report sent again counts again) and the reports applied (once per
+// id, ever): Applied never exceeds the distinct ids received.
+type Stats struct {
+	Received uint64
+	Applied  uint64
+}
+
+// Stats returns the report counters since Open.
+func (s *Server) Stats() Stats {
+	return Stats{Received: s.received.Load(), Applied: s.applied.Load()}
 }

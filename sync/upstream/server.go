@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -75,6 +76,9 @@ type Server struct {
 	rootJWK   verify.JWK
 	issuer    *verify.Signer
 	issuerJWK verify.JWK
+
+	received atomic.Uint64 // reports received in acknowledged batches, repeats included
+	applied  atomic.Uint64 // reports applied (each id once)
 
 	trustMu   gosync.Mutex
 	trustJWS  string
