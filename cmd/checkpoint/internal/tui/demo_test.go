@@ -70,6 +70,12 @@ func demoPipeline(ctx context.Context, d *TUI, lines <-chan string) {
 		OutboxWaiting: 2, OutboxOldest: now.Add(-12 * time.Minute)}
 	d.Show(ui.Event{Kind: ui.KindStatus, Time: now, Status: &status})
 	for line := range lines {
+		if line == "DISKFULL" {
+			res := demoCodes["YELLOW-LI"]
+			d.Show(ui.Event{Kind: ui.KindVerified, Result: res, Decision: demoDecide(res, nil)})
+			d.Show(ui.Event{Kind: ui.KindError, Message: "entry not recorded: disk full"})
+			continue
+		}
 		res, ok := demoCodes[line]
 		if !ok {
 			res = verify.Result{Reason: verify.ReasonMalformed}

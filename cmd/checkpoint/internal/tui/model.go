@@ -20,6 +20,7 @@ const (
 	screenWorking               // a line went to the scan loop, no answer yet
 	screenTemp                  // a valid code waits for a temperature
 	screenVerdict               // a decided verdict
+	screenError                 // something the officer must know (KindError)
 )
 
 // maxLine bounds the line buffer: far above any QR text (verify calls
@@ -39,6 +40,8 @@ type (
 type model struct {
 	r       *lipgloss.Renderer
 	lang    string
+	hideID  bool
+	thermo  bool
 	site    verify.Site
 	holdFor time.Duration
 	now     func() time.Time
@@ -56,6 +59,7 @@ type model struct {
 	// errMsg is the last KindError, until the next person.
 	errMsg string
 
+	tempSent      bool // a temperature went to the scan loop, no answer yet
 	held          bool // Space: keep the verdict on screen
 	feverToAck    bool // a fever stays until the officer confirms it
 	pendingReport bool // the report has not yet reached the upstream
@@ -71,7 +75,7 @@ type model struct {
 func newModel(opts Options, r *lipgloss.Renderer, submit func(string) bool) *model {
 	return &model{
 		r:    r,
-		lang: opts.Lang, site: opts.Site, holdFor: opts.HoldFor, now: opts.Now, submit: submit,
+		lang: opts.Lang, hideID: opts.HideID, thermo: opts.Thermometer, site: opts.Site, holdFor: opts.HoldFor, now: opts.Now, submit: submit,
 		width: 80, height: 24, counters: opts.Counters, clock: opts.Now(),
 	}
 }
@@ -104,8 +108,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *model) toIdle() {
 	m.screen = screenIdle
 	m.last = ui.Event{}
-	m.held, m.feverToAck, m.pendingReport = false, false, false
-	m.rejected, m.note = "", ""
+	m.held, m.feverToAck, m.pendingReport, m.tempSent = false, false, false, false
+	m.rejected, m.note, m.errMsg = "", "", ""
 }
 
 func (m *model) clearLater() tea.Cmd {
@@ -130,10 +134,21 @@ func (m *model) onEvent(ev ui.Event) tea.Cmd {
 		return nil
 	case ui.KindError:
 		m.errMsg = ev.Message
+		switch {
+		case m.screen == screenVerdict:
+			// A verdict stays readable; the error shows beneath it.
+		case m.screen == screenTemp && !m.tempSent:
+			// The scan loop still waits for this person's temperature.
+		default:
+			// The person in progress was not recorded (or no one was):
+			// the officer must see it, large, instead of a verdict.
+			m.screen = screenError
+			m.tempSent = false
+		}
 		return nil
 	case ui.KindVerified:
 		m.last, m.errMsg, m.note, m.rejected = ev, "", "", ""
-		m.held, m.feverToAck, m.pendingReport = false, false, false
+		m.held, m.feverToAck, m.pendingReport, m.tempSent = false, false, false, false
 		m.gen++ // a pending auto-clear belongs to the previous person
 		if ev.Decision.NeedTemperature {
 			m.screen = screenTemp
@@ -145,12 +160,13 @@ func (m *model) onEvent(ev ui.Event) tea.Cmd {
 	case ui.KindTemperatureRejected:
 		m.last.Result, m.last.Decision = ev.Result, ev.Decision
 		m.screen = screenTemp
+		m.tempSent = false
 		m.rejected = ev.Input
 		m.buf = m.buf[:0]
 		return nil
 	case ui.KindDecided:
 		m.last, m.note, m.rejected = ev, "", ""
-		m.screen = screenVerdict
+		m.screen, m.tempSent = screenVerdict, false
 		m.outcome = i18n.OfEvent(ev)
 		m.pendingReport = ev.PendingReport
 		m.held = false
@@ -194,7 +210,7 @@ func (m *model) onKey(k tea.KeyMsg) tea.Cmd {
 		case m.screen == screenTemp:
 			m.rejected = ""
 			m.note = m.t("已清除，请重新测温", "cleared: measure again")
-		case m.screen == screenVerdict && !m.feverToAck:
+		case (m.screen == screenVerdict && !m.feverToAck) || m.screen == screenError:
 			m.toIdle()
 		}
 		return nil
@@ -257,7 +273,7 @@ func (m *model) enter() tea.Cmd {
 		m.note = m.t("请先按 Enter 确认体温异常，再扫下一位", "confirm the fever with Enter before the next scan")
 		return nil
 	case line == "":
-		if m.screen == screenVerdict {
+		if m.screen == screenVerdict || m.screen == screenError {
 			m.toIdle()
 		}
 		return nil
@@ -269,12 +285,12 @@ func (m *model) enter() tea.Cmd {
 			return nil
 		}
 		m.rejected, m.note = "", ""
-		m.send(line)
+		m.tempSent = m.send(line)
 		return nil
 	}
 	m.note = ""
 	if m.send(line) && m.screen != screenVerdict {
-		m.screen = screenWorking
+		m.screen, m.errMsg = screenWorking, ""
 	}
 	return nil
 }

@@ -215,3 +215,49 @@ func TestBigText(t *testing.T) {
 		t.Errorf("bigText wider than the screen: %q", rows)
 	}
 }
+
+func TestErrorScreen(t *testing.T) {
+	verified := eventMsg(ui.Event{Kind: ui.KindVerified, Result: green, Decision: verify.Decision{NeedTemperature: true}})
+	failed := eventMsg(ui.Event{Kind: ui.KindError, Message: "entry not recorded: disk full"})
+	tests := []struct {
+		name   string
+		before []tea.Msg
+		want   screen
+	}{
+		{name: "idle", want: screenError},
+		{name: "after a scan", before: []tea.Msg{keys("eyJ"), tea.KeyMsg{Type: tea.KeyEnter}}, want: screenError},
+		{name: "after the temperature was sent: not recorded", before: []tea.Msg{verified, keys("36.5"), tea.KeyMsg{Type: tea.KeyEnter}}, want: screenError},
+		{name: "while a temperature is still asked", before: []tea.Msg{verified}, want: screenTemp},
+		{name: "under a verdict", before: []tea.Msg{decided(green, pass, false)}, want: screenVerdict},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _ := newTestModel(t, true)
+			for _, msg := range tc.before {
+				m.Update(msg)
+			}
+			m.Update(failed)
+			if m.screen != tc.want {
+				t.Fatalf("screen %d, want %d", m.screen, tc.want)
+			}
+			if !strings.Contains(m.View(), "disk full") {
+				t.Errorf("error not on screen:\n%s", m.View())
+			}
+		})
+	}
+	m, _ := newTestModel(t, true)
+	m.Update(failed)
+	m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	if m.screen != screenIdle || strings.Contains(m.View(), "disk full") {
+		t.Errorf("Enter did not dismiss the error:\n%s", m.View())
+	}
+}
+
+func TestHideID(t *testing.T) {
+	m, _ := newTestModel(t, true)
+	m.hideID = true
+	m.Update(decided(verify.Result{Valid: true, Color: verify.Green, Name: "张*三", IDMasked: "4501**********1234"}, pass, false))
+	if v := m.View(); !strings.Contains(v, "张*三") || strings.Contains(v, "4501**") {
+		t.Errorf("HideID:\n%s", v)
+	}
+}

@@ -54,6 +54,8 @@ func TestScreenZh(t *testing.T) {
 			want: []string{"✘  无 效 码   INVALID", "无效 2"}},
 		{name: "stale data cannot be judged", lines: []string{"STALE"},
 			want: []string{"⚠  数 据 过 期   STALE", "本机数据过期，请联网同步或人工核验", "⚠ 信任列表 4天前", "无效 3"}},
+		{name: "a verdict that could not be recorded is an error, not a verdict", lines: []string{"DISKFULL"},
+			want: []string{"⚠  故 障   ERROR", "entry not recorded: disk full", "Enter 知道了"}, not: []string{"YELLOW"}},
 		{name: "red is reported", lines: []string{"RED-WANG"},
 			want: []string{"✘  红 码   RED", "王*五", "已通知防疫人员", "红码 1 "}},
 	}

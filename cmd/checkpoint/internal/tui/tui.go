@@ -63,6 +63,12 @@ type Options struct {
 	// HoldFor is how long a verdict stays before the screen clears
 	// (default DefaultHoldFor). A fever stays until confirmed.
 	HoldFor time.Duration
+	// HideID shows the masked name without the masked ID, for sites that
+	// do not compare IDs (the profile's show_id).
+	HideID bool
+	// Thermometer says a serial thermometer is connected: the prompt asks
+	// to measure with it (typing still works).
+	Thermometer bool
 	// Sound plays each event's sound; nil is silent.
 	Sound Player
 	// Counters seeds the shift's counters, e.g. from today's entries after

@@ -28,7 +28,7 @@ func (m *model) View() string {
 	w := max(m.width, 40)
 	top := strings.Join(append([]string{m.header(w), m.banner(w)}, m.details(w)...), "\n")
 	bottom := []string{m.inputLine(), m.hint(), rule(w), m.countersLine(), m.statusLine()}
-	if m.errMsg != "" {
+	if m.errMsg != "" && m.screen != screenError {
 		bottom = append([]string{" " + m.r.NewStyle().Bold(true).Foreground(lipgloss.Color("196")).Render("⚠ "+m.errMsg)}, bottom...)
 	}
 	var b strings.Builder
@@ -71,6 +71,10 @@ func (m *model) banner(w int) string {
 		b = i18n.Banner{Symbol: "◎", Zh: "请测体温", En: "MEASURE TEMPERATURE"}
 		colors = [2]string{"25", "15"}
 		sub = i18n.Color(m.last.Result.Color, m.lang) + " · " + m.t("有效", "valid")
+	case screenError:
+		b = i18n.Banner{Symbol: "⚠", Zh: "故障", En: "ERROR"}
+		colors = [2]string{"196", "15"}
+		sub = m.errMsg
 	case screenVerdict:
 		b = i18n.BannerOf(m.outcome)
 		colors = bannerColors[m.outcome]
@@ -85,7 +89,7 @@ func (m *model) banner(w int) string {
 	text := b.Symbol + "  " + words
 	// The verdict's word in block letters when the screen has room; the
 	// line under it keeps symbol and both languages for every reader.
-	if big := bigText(b.En, w-4); m.screen == screenVerdict && m.height >= 24 && big != nil {
+	if big := bigText(b.En, w-4); (m.screen == screenVerdict || m.screen == screenError) && m.height >= 24 && big != nil {
 		text = m.blockRows(big) + "\n\n" + text
 	}
 	style := m.r.NewStyle().Bold(true).Width(w).Align(lipgloss.Center).Padding(1, 0).
@@ -129,7 +133,7 @@ func (m *model) verdictSub() string {
 }
 
 func (m *model) details(w int) []string {
-	if m.screen == screenIdle {
+	if m.screen == screenIdle || m.screen == screenError {
 		return nil
 	}
 	label := m.r.NewStyle().Foreground(lipgloss.Color("244")).Width(m.labelWidth())
@@ -138,7 +142,11 @@ func (m *model) details(w int) []string {
 	r, d := m.last.Result, m.last.Decision
 	var out []string
 	if r.Name != "" || r.IDMasked != "" {
-		out = append(out, row(m.t("姓名", "Name"), orDash(r.Name)+"    "+label.Render(m.t("证件", "ID"))+value.Render(orDash(r.IDMasked))))
+		who := orDash(r.Name)
+		if !m.hideID {
+			who += "    " + label.Render(m.t("证件", "ID")) + value.Render(orDash(r.IDMasked))
+		}
+		out = append(out, row(m.t("姓名", "Name"), who))
 	}
 	if r.IssuerName != "" || r.Issuer != "" {
 		iss := r.IssuerName
@@ -208,6 +216,12 @@ func (m *model) hint() string {
 	switch {
 	case m.screen == screenTemp:
 		h = m.t("数字键输入体温 · Enter 确认 · Esc 清除重测", "type the temperature · Enter confirm · Esc clear, re-measure")
+		if m.thermo {
+			h = m.t("用测温枪测温，或数字键输入后 Enter · Esc 清除重测", "measure with the thermometer, or type and press Enter · Esc clear, re-measure")
+		}
+		if m.tempSent {
+			h = m.t("核对体温中…", "checking the temperature…")
+		}
 		if m.note != "" {
 			h = m.note
 		}
@@ -216,6 +230,8 @@ func (m *model) hint() string {
 		if m.note != "" {
 			h = m.note
 		}
+	case m.screen == screenError:
+		h = m.t("Enter 知道了 · 扫码继续", "Enter dismiss · scan to go on")
 	case m.screen == screenVerdict && m.held:
 		h = m.t("⏸ 已保持 · Space 继续 · Enter 下一位", "⏸ held · Space release · Enter next")
 	case m.screen == screenVerdict:
