@@ -33,6 +33,8 @@ type decoder struct {
 	i     int
 	depth int
 	buf   []byte // scratch for unescaping
+	// escaped: the last rawString result is in buf, not a slice of b.
+	escaped bool
 }
 
 func (d *decoder) fail(what string) error {
@@ -75,6 +77,7 @@ func (d *decoder) rawString() ([]byte, error) {
 		return nil, d.fail("string expected")
 	}
 	d.i++
+	d.escaped = false
 	start := d.i
 	ascii := true
 	for d.i < len(d.b) {
@@ -100,6 +103,7 @@ func (d *decoder) rawString() ([]byte, error) {
 }
 
 func (d *decoder) slowString(start int) ([]byte, error) {
+	d.escaped = true
 	out := append(d.buf[:0], d.b[start:d.i]...)
 	for d.i < len(d.b) {
 		c := d.b[d.i]
@@ -322,7 +326,9 @@ func (d *decoder) object(fn func(key []byte) error) error {
 		return d.fail("nesting too deep")
 	}
 	d.i++
-	var small [16]string
+	// Names seen so far: slices of the input (which does not change)
+	// where nothing was unescaped, copies otherwise.
+	var small [16][]byte
 	seen := small[:0]
 	var many map[string]struct{}
 	if d.peek() == '}' {
@@ -338,15 +344,19 @@ func (d *decoder) object(fn func(key []byte) error) error {
 		// Keys compare after unescaping: "iss" and "\u0069ss" are the same key.
 		if many == nil {
 			for _, s := range seen {
-				if s == string(k) {
+				if bytes.Equal(s, k) {
 					return d.fail("duplicate key")
 				}
 			}
-			seen = append(seen, string(k))
+			if d.escaped {
+				seen = append(seen, bytes.Clone(k))
+			} else {
+				seen = append(seen, k)
+			}
 			if len(seen) > len(small) {
 				many = make(map[string]struct{}, 2*len(seen))
 				for _, s := range seen {
-					many[s] = struct{}{}
+					many[string(s)] = struct{}{}
 				}
 			}
 		} else {
