@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"yanma/cmd/checkpoint/internal/sound"
+	"yanma/cmd/checkpoint/internal/thermo"
+	"yanma/cmd/checkpoint/internal/tui"
 	"yanma/cmd/checkpoint/internal/ui"
 	"yanma/scanner"
 	"yanma/store"
@@ -18,6 +21,9 @@ type runConfig struct {
 	site        verify.Site
 	display     string
 	temps       string
+	thermometer string
+	baud        int
+	sound       string
 	acceptStale bool
 	offline     bool
 	width       int
@@ -33,15 +39,18 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	fs.SetOutput(e.stderr)
 	fs.StringVar(&c.source, "source", getenv("YANMA_SOURCE", "camera:0"), "camera:N, camera:/dev/videoN, file:PATH, images:DIR or stdin")
 	site := fs.String("site", getenv("YANMA_SITE", "road"), "road, community, mall, transit or enterprise")
-	fs.StringVar(&c.display, "ui", "plain", "plain or json")
+	fs.StringVar(&c.display, "ui", getenv("YANMA_UI", "plain"), "tui (full screen), plain (a line per person) or json (an object per event)")
 	fs.StringVar(&c.temps, "temps", "", "scripted temperatures, comma-separated, used in order instead of the keypad (demos, tests)")
+	fs.StringVar(&c.thermometer, "thermometer", getenv("YANMA_THERMOMETER", ""), "serial port of an infrared thermometer (e.g. /dev/ttyUSB0); the keypad still works")
+	fs.IntVar(&c.baud, "baud", 9600, "the thermometer's baud rate")
+	fs.StringVar(&c.sound, "sound", "auto", "auto (on with --ui tui), on or off")
 	fs.BoolVar(&c.acceptStale, "accept-stale", false, "let codes pass with a warning when the data is older than the policy allows")
 	fs.BoolVar(&c.offline, "offline", false, "do not sync (no upstream)")
 	fs.IntVar(&c.width, "width", 1280, "camera frame width")
 	fs.IntVar(&c.height, "height", 720, "camera frame height")
 	fs.Float64Var(&c.fps, "fps", 30, "camera frame rate")
 	fs.BoolVar(&c.preview, "preview", false, "show the camera feed in a window, framed in the verdict's colour")
-	fs.DurationVar(&c.hold, "hold", 5*time.Second, "how long a verdict stays on screen")
+	fs.DurationVar(&c.hold, "hold", tui.DefaultHoldFor, "how long a verdict stays on screen")
 	if err := fs.Parse(args); err != nil {
 		return c, exitError{2}
 	}
@@ -53,9 +62,20 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 		return c, err
 	}
 	switch c.display {
-	case "plain", "json":
+	case "tui", "plain", "json":
 	default:
-		return c, fmt.Errorf("--ui %q: want plain or json", c.display)
+		return c, fmt.Errorf("--ui %q: want tui, plain or json", c.display)
+	}
+	switch c.sound {
+	case "auto", "on", "off":
+	default:
+		return c, fmt.Errorf("--sound %q: want auto, on or off", c.sound)
+	}
+	if c.preview && c.source == "stdin" {
+		return c, fmt.Errorf("--preview needs a camera, video or images source")
+	}
+	if c.temps != "" && c.thermometer != "" {
+		return c, fmt.Errorf("--temps and --thermometer exclude each other")
 	}
 	return c, nil
 }
@@ -74,27 +94,45 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 
+	soundOn := cfg.sound == "on" || (cfg.sound == "auto" && cfg.display == "tui")
+	player := sound.New(sound.Options{Lang: e.lang, Off: !soundOn, Logger: e.log})
+	go player.Run(ctx)
+
+	// The officer's keyboard: read from stdin, or collected by the TUI.
+	var lines *lineInput
 	var display ui.Display
+	var screen *tui.TUI
 	switch cfg.display {
+	case "tui":
+		ch := make(chan string)
+		screen = tui.New(tui.Options{
+			Lang: e.lang, Site: cfg.site, Lines: ch, Input: e.stdin, Output: e.stdout,
+			HoldFor: cfg.hold, Sound: player, Counters: todaysCounters(db, e.now()), Now: e.now,
+		})
+		display, lines = screen, fromChannel(ch)
 	case "json":
-		display = newJSONDisplay(e.stdout)
+		display, lines = teeDisplay{newJSONDisplay(e.stdout), player}, newLineInput(ctx, e.stdin)
 	default:
-		display = &plainDisplay{w: e.stdout, lang: e.lang}
+		display, lines = teeDisplay{&plainDisplay{w: e.stdout, lang: e.lang}, player}, newLineInput(ctx, e.stdin)
 	}
 
-	lines := newLineInput(ctx, e.stdin)
 	var temps thermometer = keypad{lines}
-	if cfg.temps != "" {
+	switch {
+	case cfg.temps != "":
 		if temps, err = parseScripted(cfg.temps); err != nil {
 			return err
 		}
+	case cfg.thermometer != "":
+		th, err := thermo.Open(ctx, cfg.thermometer, cfg.baud, thermo.WithLogger(e.log))
+		if err != nil {
+			return fmt.Errorf("thermometer: %w", err)
+		}
+		defer th.Close()
+		temps = thermo.First(th, keypad{lines})
 	}
 
 	var pv *preview
 	if cfg.preview {
-		if cfg.source == "stdin" {
-			return fmt.Errorf("--preview needs a camera, video or images source")
-		}
 		pv = newPreview(cfg.hold, e.now)
 		display = teeDisplay{display, pv}
 		pctx, stopPreview := context.WithCancel(ctx)
@@ -135,14 +173,62 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if syncer != nil {
-		t.kick = syncer.Kick
+	poke := make(chan struct{}, 1)
+	t.recorded = func(reported bool) {
+		if reported && syncer != nil {
+			syncer.Kick()
+		}
+		select {
+		case poke <- struct{}{}:
+		default:
+		}
 	}
-	err = t.serve(ctx, src)
+	go reportStatus(ctx, e, db, syncer, display, poke)
+
+	if screen == nil {
+		err = t.serve(ctx, src)
+	} else {
+		// The screen stays up until the officer quits, even after a
+		// finite source ends; quitting ends the scan loop.
+		served := make(chan error, 1)
+		go func() { served <- t.serve(ctx, src) }()
+		err = screen.Run(ctx)
+		cancel()
+		if serr := <-served; err == nil {
+			err = serr
+		}
+	}
 	if syncer != nil {
 		syncer.flush(context.WithoutCancel(ctx))
 	}
 	return err
+}
+
+// todaysCounters seeds the shift counters after a restart.
+func todaysCounters(db *store.DB, now time.Time) tui.Counters {
+	var c tui.Counters
+	y, m, d := now.Date()
+	entries, err := db.Entries(time.Date(y, m, d, 0, 0, 0, 0, now.Location()), now.Add(time.Second))
+	if err != nil {
+		return c
+	}
+	for _, e := range entries {
+		switch {
+		case !e.Valid:
+			c.Invalid++
+		case e.Report == verify.ReportFever:
+			c.Fevers++
+		case e.Color == verify.Red:
+			c.Red++
+		case e.Color == verify.Yellow:
+			c.Yellow++
+		case e.Color == verify.Gray:
+			c.Gray++
+		case e.Verdict == verify.VerdictPass:
+			c.Passed++
+		}
+	}
+	return c
 }
 
 // statusOf reads the status line from the store (and the sync loop, when one runs).

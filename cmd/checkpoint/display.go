@@ -13,9 +13,10 @@ import (
 // plainDisplay writes one line per event: for headless kiosks, logs and
 // scanner-gun sites without a screen.
 type plainDisplay struct {
-	mu   gosync.Mutex
-	w    io.Writer
-	lang string
+	mu         gosync.Mutex
+	w          io.Writer
+	lang       string
+	lastStatus string
 }
 
 func (d *plainDisplay) Show(ev ui.Event) {
@@ -41,10 +42,19 @@ func (d *plainDisplay) Show(ev ui.Event) {
 	case ui.KindDecided:
 		fmt.Fprintln(d.w, verdictLine(ev, d.lang))
 	case ui.KindStatus:
-		// The plain display prints status only when it says something is wrong.
-		if s := ev.Status; s != nil && (s.ClockWarning || s.LastError != "") {
-			fmt.Fprintf(d.w, "status: online=%t outbox=%d clock_warning=%t %s\n", s.Online, s.OutboxWaiting, s.ClockWarning, s.LastError)
+		// A line only when something is wrong, and only when that changes.
+		s := ev.Status
+		if s == nil {
+			return
 		}
+		line := ""
+		if s.ClockWarning || s.LastError != "" {
+			line = fmt.Sprintf("status: online=%t outbox=%d clock_warning=%t %s", s.Online, s.OutboxWaiting, s.ClockWarning, s.LastError)
+		}
+		if line != d.lastStatus && line != "" {
+			fmt.Fprintln(d.w, line)
+		}
+		d.lastStatus = line
 	case ui.KindError:
 		fmt.Fprintf(d.w, "ERROR %s\n", ev.Message)
 	}

@@ -39,8 +39,9 @@ type terminal struct {
 	site     verify.Site
 	display  ui.Display
 	temps    thermometer
-	// kick asks the sync loop to push at once (nil: no sync running).
-	kick func()
+	// recorded is told of every entry recorded, and whether it queued a
+	// report, so the sync loop can push at once and the status line update.
+	recorded func(reported bool)
 	now  func() time.Time
 	log  *slog.Logger
 }
@@ -139,8 +140,8 @@ func (t *terminal) handle(ctx context.Context, text string) (store.Entry, error)
 		return store.Entry{}, fmt.Errorf("%w: %w", errNotRecorded, err)
 	}
 	t.log.Debug("entry recorded", "id", stored.ID, "verdict", dec.Verdict, "reason", res.Reason, "report", dec.Report)
-	if rep != nil && t.kick != nil {
-		t.kick()
+	if t.recorded != nil {
+		t.recorded(rep != nil)
 	}
 	t.display.Show(ui.Event{Kind: ui.KindDecided, Time: t.now(), Result: res, Decision: dec, EntryID: stored.ID, PendingReport: rep != nil})
 	return stored, nil

@@ -107,27 +107,33 @@ func (p *preview) run(ctx context.Context) {
 	w := gocv.NewWindow("yanma 验码")
 	defer w.Close()
 	last := gocv.NewMat()
-	defer last.Close()
+	defer func() { last.Close() }() // the Mat held at the end, not the first
 	var lastCodes []scanner.Code
+	defer func() { // a frame handed over after the last look
+		select {
+		case f := <-p.frames:
+			f.mat.Close()
+		default:
+		}
+	}()
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
+	done := ctx.Done()
 	for {
 		select {
 		case f := <-p.frames:
 			last.Close()
 			last, lastCodes = f.mat, f.codes
 		case <-tick.C:
-		case <-ctx.Done():
+		case <-done:
+			done = nil // from now on, run out the verdict's hold on the ticker
+		}
+		if done == nil {
 			p.mu.Lock()
 			until := p.until
 			p.mu.Unlock()
 			if !p.now().Before(until) {
 				return
-			}
-			select {
-			case <-tick.C:
-			case f := <-p.frames:
-				f.mat.Close()
 			}
 		}
 		if last.Empty() {

@@ -42,24 +42,30 @@ func (e *env) startSync(ctx context.Context, db *store.DB, offline bool, display
 			e.log.Error("sync loop ended", "err", err)
 		}
 	}()
-	go s.reportStatus(ctx, display)
 	return s, nil
 }
 
 // Kick asks for a push at once (a report was just recorded).
 func (s *syncer) Kick() { s.client.Kick() }
 
-// reportStatus keeps the display's status line current.
-func (s *syncer) reportStatus(ctx context.Context, display ui.Display) {
+// reportStatus keeps the display's status line current: at once, then every
+// few seconds (ages move, the outbox drains). s is nil when not syncing.
+// A receive on poke (an entry was recorded) refreshes it at once.
+func reportStatus(ctx context.Context, e *env, db *store.DB, s *syncer, display ui.Display, poke <-chan struct{}) {
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
 	for {
-		st := s.client.Status()
-		display.Show(ui.Event{Kind: ui.KindStatus, Time: s.e.now(), Status: statusOf(s.db, st.Online, st.LastError)})
+		online, lastErr := false, error(nil)
+		if s != nil {
+			st := s.client.Status()
+			online, lastErr = st.Online, st.LastError
+		}
+		display.Show(ui.Event{Kind: ui.KindStatus, Time: e.now(), Status: statusOf(db, online, lastErr)})
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-poke:
 		}
 	}
 }
