@@ -42,8 +42,8 @@ type terminal struct {
 	// recorded is told of every entry recorded, and whether it queued a
 	// report, so the sync loop can push at once and the status line update.
 	recorded func(reported bool)
-	now  func() time.Time
-	log  *slog.Logger
+	now      func() time.Time
+	log      *slog.Logger
 }
 
 var (

@@ -147,4 +147,3 @@ func fetch(t *testing.T, up *loopUpstream, path string) string {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
