@@ -165,6 +165,11 @@ func (v *Verifier) Verify(text string) Result {
 			r.Warnings = append(r.Warnings, WarnNoRevocationData)
 		}
 	}
+	if v.revs == nil && (v.status == nil || !st.RevocationsAsOf.IsZero()) {
+		// Nothing to look revocations up in: say so, whatever the status claims.
+		r.Warnings = append(r.Warnings, WarnNoRevocationData)
+		st.RevocationsAsOf, r.RevocationsAsOf = time.Time{}, time.Time{}
+	}
 	r.Reason = v.verify(text, now, &r, &st)
 	return r
 }

@@ -260,6 +260,33 @@ func fullCTH(cred string) string {
 	return b64.EncodeToString(sum[:])
 }
 
+// TestVerifyWithoutRevocationSource: a Verifier given no RevocationSource
+// never passes a code as "not revoked" silently.
+func TestVerifyWithoutRevocationSource(t *testing.T) {
+	w := newWorld(t)
+	m := w.freshMem()
+	tok := sign(t, w.ed, TypCredential, w.claims())
+	clock := WithClock(func() time.Time { return t0 })
+	tests := []struct {
+		name  string
+		v     *Verifier
+		want  Reason
+		valid bool
+	}{
+		{"with status", New(m, nil, m, clock), ReasonDataTooOld, false},
+		{"with status, stale accepted", New(m, nil, m, clock, WithAcceptStaleData(true)), ReasonOK, true},
+		{"without status", New(m, nil, nil, clock), ReasonOK, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.v.Verify(tok)
+			if r.Reason != tt.want || r.Valid != tt.valid || !slices.Contains(r.Warnings, WarnNoRevocationData) {
+				t.Fatalf("got %s valid %v warnings %v", r.Reason, r.Valid, r.Warnings)
+			}
+		})
+	}
+}
+
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // hs256 makes an HMAC-SHA256 JWS with the given secret.
