@@ -61,6 +61,27 @@ func TestParseTrustList(t *testing.T) {
 	}
 }
 
+// TestTrustListReplay: a replayed older list is still validly signed, so
+// verify cannot refuse it alone; it must report the seq the list carries
+// so that the store (which holds the current seq) refuses it with
+// ErrReplay, and it refuses the replay outright once the old list expired.
+func TestTrustListReplay(t *testing.T) {
+	w := newWorld(t)
+	roots := []JWK{w.root.PublicJWK()}
+	old := w.tl
+	old.Seq, old.Iat, old.Exp = 3, t0.Add(-20*24*time.Hour).Unix(), t0.Add(5*24*time.Hour).Unix()
+	tl, err := ParseTrustList(w.signTrust(t, old), roots, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tl.Seq != 3 || tl.Iat != old.Iat {
+		t.Fatalf("seq %d iat %d, want 3 %d", tl.Seq, tl.Iat, old.Iat)
+	}
+	old.Exp = t0.Add(-time.Hour).Unix()
+	_, err = ParseTrustList(w.signTrust(t, old), roots, t0)
+	wantErr(t, err, ErrExpired)
+}
+
 func TestParseRevocationFeed(t *testing.T) {
 	w := newWorld(t)
 	roots := []JWK{w.root.PublicJWK()}
