@@ -119,6 +119,13 @@ func (d *Decoder) DecodeMat(m gocv.Mat) ([]string, error) {
 }
 
 // DecodeMatCodes is DecodeMat with the codes' positions.
+//
+// The frame is turned to gray and scaled to at most the decoder's max side;
+// then passes run in order until one finds a code or the frame's budget is
+// spent: the cheap pass first (it reads most frames), then inversion for
+// dark-mode screens, CLAHE for dim and glare-washed screens, a halved frame
+// against moiré and noise, the global-histogram binarizer, a doubled small
+// frame for codes far away, and TRY_HARDER last.
 func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 	if !validMat(m) || m.Rows() <= 0 || m.Cols() <= 0 {
 		return nil, ErrNoCode
@@ -138,23 +145,144 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		gocv.Resize(gray, &small, image.Pt(int(float64(gray.Cols())/scale), int(float64(gray.Rows())/scale)), 0, 0, gocv.InterpolationArea)
 		work = small
 	}
-	g, err := grayView(work)
-	if err != nil {
-		return nil, err
-	}
-	codes, err := qr.Read(g, d.passes, deadline)
-	if err != nil {
-		return nil, d.translate(err)
-	}
-	out := make([]Code, 0, len(codes))
-	for _, c := range codes {
-		oc := Code{Text: c.Text}
-		for _, p := range c.Points {
-			oc.Points = append(oc.Points, image.Pt(int(float64(p.X)*scale), int(float64(p.Y)*scale)))
+	v := &variants{base: work}
+	defer v.close()
+
+	cut := false
+	for i, p := range matCascade {
+		// The first pass always runs whole (bounded by the frame size and
+		// the finder-candidate cap): however slow the machine, or the race
+		// detector, every frame gets its cheap chance. The budget governs
+		// the harder passes.
+		if i > 0 && !deadline.IsZero() && d.now().After(deadline) {
+			cut = true
+			break
 		}
-		out = append(out, oc)
+		img, f := v.get(p.variant)
+		if img == nil {
+			continue
+		}
+		o := p.opts
+		if i > 0 {
+			o.Deadline = deadline
+		}
+		codes, err := qr.Decode(img, o)
+		switch {
+		case err == nil:
+			out := make([]Code, 0, len(codes))
+			for _, c := range codes {
+				oc := Code{Text: c.Text}
+				for _, pt := range c.Points {
+					oc.Points = append(oc.Points, image.Pt(int(float64(pt.X)*f*scale), int(float64(pt.Y)*f*scale)))
+				}
+				out = append(out, oc)
+			}
+			return out, nil
+		case errors.Is(err, qr.ErrBudget):
+			cut = true
+		case errors.Is(err, qr.ErrNotFound):
+		default:
+			return nil, d.translate(err)
+		}
 	}
-	return out, nil
+	if cut {
+		return nil, ErrBudget
+	}
+	return nil, ErrNoCode
+}
+
+// variant names a pre-processed version of the frame.
+type variant int
+
+const (
+	vGray   variant = iota // the gray frame
+	vCLAHE                 // contrast-limited adaptive histogram equalisation
+	vHalf                  // halved with area averaging (moiré, noise)
+	vDouble                // doubled (codes of 2–3 px per module), small frames only
+)
+
+type matPass struct {
+	variant variant
+	opts    qr.Options
+}
+
+// matCascade is the order of passes: cheapest and most often right first.
+var matCascade = []matPass{
+	{vGray, qr.Options{Multi: true}},
+	{vGray, qr.Options{Invert: true}},
+	{vCLAHE, qr.Options{}},
+	{vHalf, qr.Options{}},
+	{vGray, qr.Options{Binarizer: qr.GlobalHistogram}},
+	{vCLAHE, qr.Options{Invert: true}},
+	{vDouble, qr.Options{}},
+	{vHalf, qr.Options{Invert: true}},
+	{vGray, qr.Options{TryHarder: true}},
+	{vCLAHE, qr.Options{TryHarder: true, Binarizer: qr.GlobalHistogram}},
+}
+
+// maxDoubleSide: frames up to this long side are also tried doubled; a
+// doubled 1280×720 frame costs more than a frame's budget.
+const maxDoubleSide = 800
+
+// variants makes each pre-processed frame once, on first use, and closes
+// them all at the end of the frame.
+type variants struct {
+	base gocv.Mat
+	mats [4]gocv.Mat
+	imgs [4]*image.Gray
+	done [4]bool
+}
+
+// get returns the variant as a gray image and the factor that maps its
+// coordinates back to the base frame's; nil when it does not apply.
+func (v *variants) get(k variant) (*image.Gray, float64) {
+	factor := [4]float64{1, 1, 2, 0.5}[k]
+	if v.done[k] {
+		return v.imgs[k], factor
+	}
+	v.done[k] = true
+	var m gocv.Mat
+	switch k {
+	case vGray:
+		img, err := grayView(v.base)
+		if err != nil {
+			return nil, 0
+		}
+		v.imgs[k] = img
+		return img, factor
+	case vCLAHE:
+		m = gocv.NewMat()
+		c := gocv.NewCLAHEWithParams(3, image.Pt(8, 8))
+		c.Apply(v.base, &m)
+		c.Close()
+	case vHalf:
+		if min(v.base.Cols(), v.base.Rows()) < 2*qr.MinHalfSide {
+			return nil, 0
+		}
+		m = gocv.NewMat()
+		gocv.Resize(v.base, &m, image.Pt(v.base.Cols()/2, v.base.Rows()/2), 0, 0, gocv.InterpolationArea)
+	case vDouble:
+		if max(v.base.Cols(), v.base.Rows()) > maxDoubleSide {
+			return nil, 0
+		}
+		m = gocv.NewMat()
+		gocv.Resize(v.base, &m, image.Pt(v.base.Cols()*2, v.base.Rows()*2), 0, 0, gocv.InterpolationCubic)
+	}
+	v.mats[k] = m
+	img, err := grayView(m)
+	if err != nil {
+		return nil, 0
+	}
+	v.imgs[k] = img
+	return img, factor
+}
+
+func (v *variants) close() {
+	for i := range v.mats {
+		if v.done[i] && i != int(vGray) && v.mats[i].Ptr() != nil {
+			v.mats[i].Close()
+		}
+	}
 }
 
 func (d *Decoder) deadline() time.Time {

@@ -58,7 +58,7 @@ func TestDecodeMatEdges(t *testing.T) {
 	defer empty.Close()
 	twoCh := gocv.NewMatWithSize(50, 50, gocv.MatTypeCV8UC2)
 	defer twoCh.Close()
-	dec := NewDecoder()
+	dec := testDecoder()
 	tests := []struct {
 		name    string
 		m       gocv.Mat
@@ -124,7 +124,7 @@ func TestDecodeFileImages(t *testing.T) {
 		{name: "text file", path: "testdata/notimage.txt", wantErr: ErrUnreadable},
 		{name: "directory", path: "testdata", wantErr: ErrUnreadable},
 	}
-	dec := NewDecoder()
+	dec := testDecoder()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []FrameCodes
@@ -163,7 +163,7 @@ func TestNegativePhoto(t *testing.T) {
 		}
 	}
 	var frames []FrameCodes
-	err := DecodeFile(context.Background(), NewDecoder(), path, func(fc FrameCodes) error {
+	err := DecodeFile(context.Background(), testDecoder(), path, func(fc FrameCodes) error {
 		frames = append(frames, fc)
 		return nil
 	})
@@ -175,12 +175,12 @@ func TestNegativePhoto(t *testing.T) {
 func TestDecodeFileStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := DecodeFile(ctx, NewDecoder(), "testdata/hello.png", func(FrameCodes) error { return nil })
+	err := DecodeFile(ctx, testDecoder(), "testdata/hello.png", func(FrameCodes) error { return nil })
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled ctx: err = %v", err)
 	}
 	stop := errors.New("stop")
-	err = DecodeFile(context.Background(), NewDecoder(), "testdata/hello.png", func(FrameCodes) error { return stop })
+	err = DecodeFile(context.Background(), testDecoder(), "testdata/hello.png", func(FrameCodes) error { return stop })
 	if !errors.Is(err, stop) {
 		t.Fatalf("callback error: err = %v", err)
 	}
@@ -204,5 +204,25 @@ func TestDecodeImageSizes(t *testing.T) {
 	got, err = dec.DecodeMat(m)
 	if err != nil || !slices.Equal(got, []string{"big frame"}) {
 		t.Fatalf("DecodeMat = %q, %v", got, err)
+	}
+}
+
+// TestFirstPassAlwaysRuns: however late the clock says it is, the cheap first
+// pass runs whole, so a slow machine still reads plain codes.
+func TestFirstPassAlwaysRuns(t *testing.T) {
+	t0 := time.Date(2020, 2, 1, 0, 0, 0, 0, time.UTC)
+	late := func() time.Time { t0 = t0.Add(time.Hour); return t0 }
+	dec := NewDecoder(WithBudget(time.Millisecond), WithClock(late))
+	m := gocv.IMRead(filepath.Join("testdata", "hello.png"), gocv.IMReadColor)
+	defer m.Close()
+	got, err := dec.DecodeMat(m)
+	if err != nil || !slices.Equal(got, []string{"yanma 验码 test"}) {
+		t.Fatalf("DecodeMat = %q, %v", got, err)
+	}
+	// A dark-mode code needs a later pass, which the spent budget skips.
+	d := gocv.IMRead(filepath.Join("testdata", "dark.png"), gocv.IMReadColor)
+	defer d.Close()
+	if _, err := dec.DecodeMat(d); !errors.Is(err, ErrBudget) || !errors.Is(err, ErrNoCode) {
+		t.Fatalf("dark code past the budget: err = %v, want ErrBudget (an ErrNoCode)", err)
 	}
 }

@@ -72,3 +72,7 @@ func (r *recorder) count(msg string) int {
 	}
 	return n
 }
+
+// testDecoder has no frame budget: tests check what is read, not how fast,
+// and the race detector slows gozxing tenfold.
+func testDecoder() *Decoder { return NewDecoder(WithBudget(0)) }

@@ -64,7 +64,7 @@ func TestVideoRoundTrip(t *testing.T) {
 	path := writeTestVideo(t, texts, each, blanks)
 
 	var frames []FrameCodes
-	err := DecodeFile(context.Background(), NewDecoder(), path, func(fc FrameCodes) error {
+	err := DecodeFile(context.Background(), testDecoder(), path, func(fc FrameCodes) error {
 		frames = append(frames, fc)
 		return nil
 	})
@@ -108,7 +108,7 @@ func TestScannerOnePerPresentation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sc := NewScanner(src, NewDecoder(), ScannerOptions{})
+			sc := NewScanner(src, testDecoder(), ScannerOptions{})
 			defer sc.Close()
 			scans := scanAll(t, sc)
 			if got := scanTexts(scans); !slices.Equal(got, tt.want) {
@@ -130,7 +130,7 @@ func TestScannerPreview(t *testing.T) {
 		t.Fatal(err)
 	}
 	var previews, withCode int
-	sc := NewScanner(src, NewDecoder(), ScannerOptions{OnFrame: func(p Preview) {
+	sc := NewScanner(src, testDecoder(), ScannerOptions{OnFrame: func(p Preview) {
 		previews++
 		if len(p.Codes) == 1 && !p.Codes[0].Outline().Empty() && p.Mat.Cols() == 640 {
 			withCode++
@@ -240,7 +240,7 @@ func TestStdinSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := NewScanner(src, NewDecoder(), ScannerOptions{})
+	sc := NewScanner(src, testDecoder(), ScannerOptions{})
 	defer sc.Close()
 	scans := scanAll(t, sc)
 	// Every typed line is its own presentation: the same code typed twice is
@@ -260,7 +260,7 @@ func TestStdinHonoursContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := NewScanner(src, NewDecoder(), ScannerOptions{})
+	sc := NewScanner(src, testDecoder(), ScannerOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { _, _ = pw.Write([]byte("first\n")) }()
 	if s, err := sc.Next(ctx); err != nil || s.Text != "first" {
@@ -300,7 +300,7 @@ func TestImagesSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := NewScanner(src, NewDecoder(), ScannerOptions{})
+	sc := NewScanner(src, testDecoder(), ScannerOptions{})
 	defer sc.Close()
 	got := scanTexts(scanAll(t, sc))
 	want := []string{"yanma 验码 test", "yanma 验码 test", "first person code", "second person code"}
@@ -318,7 +318,7 @@ func TestStillFileSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := NewScanner(src, NewDecoder(), ScannerOptions{})
+	sc := NewScanner(src, testDecoder(), ScannerOptions{})
 	defer sc.Close()
 	scans := scanAll(t, sc)
 	if len(scans) != 1 || scans[0].Text != "yanma 验码 test" || scans[0].Frame != -1 {

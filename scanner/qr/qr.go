@@ -13,14 +13,13 @@
 package qr
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"time"
 
 	"github.com/makiuchi-d/gozxing"
-	multiqr "github.com/makiuchi-d/gozxing/multi/qrcode"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
 )
 
 // Binarizer chooses how gozxing turns luminance into black and white.
@@ -134,35 +133,36 @@ func Decode(g *image.Gray, o Options) (codes []Code, err error) {
 		hints[gozxing.DecodeHintType_TRY_HARDER] = true
 	}
 
-	var results []*gozxing.Result
+	bm, err := bmp.GetBlackMatrix()
+	if err != nil {
+		return nil, ErrNotFound // a flat image: nothing to binarize
+	}
+	rd := &reader{bm: bm, hints: hints, dec: decoder.NewDecoder(), deadline: deadline}
+	var infos []*detector.FinderPatternInfo
 	if o.Multi {
-		results, err = multiqr.NewQRCodeMultiReader().DecodeMultiple(bmp, hints)
+		infos, err = rd.findMulti()
 	} else {
-		var r *gozxing.Result
-		r, err = qrcode.NewQRCodeReader().Decode(bmp, hints)
-		if r != nil {
-			results = append(results, r)
-		}
+		infos, err = rd.findSingle()
 	}
 	if err != nil {
-		var re gozxing.ReaderException
-		if errors.As(err, &re) {
-			return nil, ErrNotFound
-		}
-		return nil, fmt.Errorf("qr: %v: %w", err, ErrDecoder)
+		return nil, ErrNotFound
 	}
-	for _, r := range results {
-		if r == nil {
+	for _, info := range infos {
+		got, err := rd.readInfo(info)
+		if err != nil {
 			continue
 		}
-		c := Code{Text: r.GetText()}
-		for _, p := range r.GetResultPoints() {
+		c := Code{Text: got.res.GetText()}
+		for _, p := range got.finalPoints() {
 			if p == nil {
 				continue
 			}
 			c.Points = append(c.Points, image.Pt(int(p.GetX()+0.5)+g.Rect.Min.X, int(p.GetY()+0.5)+g.Rect.Min.Y))
 		}
 		codes = appendUnique(codes, c)
+		if !o.Multi {
+			break
+		}
 	}
 	if len(codes) == 0 {
 		return nil, ErrNotFound

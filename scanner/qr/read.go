@@ -42,8 +42,10 @@ func DefaultCascade() []Pass { return append([]Pass(nil), cascade...) }
 func Read(g *image.Gray, passes []Pass, deadline time.Time) ([]Code, error) {
 	var half *image.Gray
 	cut := false
-	for _, p := range passes {
-		if !deadline.IsZero() && time.Now().After(deadline) {
+	for i, p := range passes {
+		// The first pass runs whole: every image gets its cheap chance
+		// however slow the machine; the deadline governs the rest.
+		if i > 0 && !deadline.IsZero() && time.Now().After(deadline) {
 			return nil, ErrBudget
 		}
 		img := g
@@ -57,7 +59,7 @@ func Read(g *image.Gray, passes []Pass, deadline time.Time) ([]Code, error) {
 			img = half
 		}
 		o := p.Options
-		if o.Deadline.IsZero() || (!deadline.IsZero() && deadline.Before(o.Deadline)) {
+		if i > 0 && (o.Deadline.IsZero() || (!deadline.IsZero() && deadline.Before(o.Deadline))) {
 			o.Deadline = deadline
 		}
 		codes, err := Decode(img, o)
