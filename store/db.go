@@ -53,6 +53,7 @@ type DB struct {
 	now         func() time.Time
 	openTimeout time.Duration
 	noSync      bool
+	layerMin    int // entries from which a delta gets its own layer
 
 	// swap guards the bolt handle, which Compact replaces. Everything that
 	// touches the file holds it for reading.
@@ -114,6 +115,7 @@ func Open(path string, opts ...Option) (*DB, error) {
 		log:         slog.New(slog.DiscardHandler),
 		now:         time.Now,
 		openTimeout: 5 * time.Second,
+		layerMin:    layerMinEntries,
 		entropy:     ulid.Monotonic(crand.Reader, 0),
 	}
 	for _, o := range opts {

@@ -265,7 +265,7 @@ func (db *DB) ApplyRevocations(token string, now time.Time) (*verify.RevocationF
 		if feed.Full {
 			return applyFull(tx, st, feed, rb, now)
 		}
-		return applyDelta(tx, st, feed, rb, now)
+		return applyDelta(tx, st, feed, rb, now, db.layerMin)
 	}, nil)
 	if err != nil {
 		return nil, wrapWrite("apply revocations", err)
@@ -297,7 +297,7 @@ func applyFull(tx *bolt.Tx, st *state, feed *verify.RevocationFeed, rb revBatch,
 	return nil
 }
 
-func applyDelta(tx *bolt.Tx, st *state, feed *verify.RevocationFeed, rb revBatch, now time.Time) error {
+func applyDelta(tx *bolt.Tx, st *state, feed *verify.RevocationFeed, rb revBatch, now time.Time, layerMin int) error {
 	if feed.From != st.RevSeq {
 		return fmt.Errorf("delta from %d, held %d: %w", feed.From, st.RevSeq, ErrSeqGap)
 	}
@@ -314,7 +314,7 @@ func applyDelta(tx *bolt.Tx, st *state, feed *verify.RevocationFeed, rb revBatch
 	}
 	ls := layers(g)
 	layer, fill := ls[len(ls)-1], deltaFill
-	if len(rb.persons)+len(rb.jtis) >= layerMinEntries && len(ls) < maxLayers {
+	if len(rb.persons)+len(rb.jtis) >= layerMin && len(ls) < maxLayers {
 		var err error
 		if layer, err = addLayer(g); err != nil {
 			return err
