@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"yanma/assets"
 	"yanma/store"
 )
 
@@ -53,6 +54,8 @@ commands:
   enroll     register this terminal with the upstream using a one-time code
   sync       pull the trust list and revocations and push the outbox, once
   status     what the installer needs to know: data, trust, revocations, outbox, device
+  export     the entries as CSV or XLSX for a supervisor, with the daily summary (operator PIN)
+  pin set    set or change the operator PIN
   demo       run the whole loop on an embedded demo: a local upstream, a rendered video, verdicts, the fever turning yellow
 `
 
@@ -103,6 +106,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdSync(ctx, e, cargs)
 	case "status":
 		return cmdStatus(ctx, e, cargs)
+	case "export":
+		return cmdExport(ctx, e, cargs)
+	case "pin":
+		return cmdPIN(ctx, e, cargs)
 	case "demo":
 		return cmdDemo(ctx, e, cargs)
 	case "help", "-h", "--help":
@@ -143,7 +150,38 @@ func (e *env) openDB() (*store.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", e.dbPath(), err)
 	}
+	if err := e.bootstrap(db); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
+}
+
+// bootstrap seeds a new terminal from the trust list a deployer built into
+// the binary (assets/trust), so that a kiosk installed without a network
+// verifies from its first minute. A build without one skips this.
+func (e *env) bootstrap(db *store.DB) error {
+	root, err := assets.BootstrapRoot()
+	if errors.Is(err, assets.ErrNoBootstrap) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("bootstrap trust root: %w", err)
+	}
+	tl, err := assets.BootstrapTrustList()
+	if err != nil {
+		return fmt.Errorf("bootstrap trust list: %w", err)
+	}
+	imported, err := db.Bootstrap(root, tl, e.now())
+	if err != nil {
+		// A stale embedded list must not stop a terminal that has a newer one.
+		e.log.Warn("bootstrap trust list not imported", "err", err)
+		return nil
+	}
+	if imported {
+		e.log.Info("bootstrap trust list imported")
+	}
+	return nil
 }
 
 // upstreamFile records the upstream URL given at enrollment, so that later

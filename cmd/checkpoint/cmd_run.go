@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"time"
 
+	"yanma/assets"
+	"yanma/cmd/checkpoint/internal/export"
+	"yanma/cmd/checkpoint/internal/i18n"
 	"yanma/cmd/checkpoint/internal/sound"
 	"yanma/cmd/checkpoint/internal/thermo"
 	"yanma/cmd/checkpoint/internal/tui"
@@ -31,6 +34,8 @@ type runConfig struct {
 	fps         float64
 	preview     bool
 	hold        time.Duration
+	profile     assets.Profile
+	retention   int
 }
 
 func parseRunFlags(e *env, args []string) (runConfig, error) {
@@ -50,16 +55,32 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	fs.IntVar(&c.height, "height", 720, "camera frame height")
 	fs.Float64Var(&c.fps, "fps", 30, "camera frame rate")
 	fs.BoolVar(&c.preview, "preview", false, "show the camera feed in a window, framed in the verdict's colour")
-	fs.DurationVar(&c.hold, "hold", tui.DefaultHoldFor, "how long a verdict stays on screen")
+	fs.DurationVar(&c.hold, "hold", tui.DefaultHoldFor, "how long a verdict stays on screen (default: the site profile's)")
+	fs.IntVar(&c.retention, "retention-days", store.DefaultRetentionDays, "entries older than this are deleted")
 	if err := fs.Parse(args); err != nil {
 		return c, exitError{2}
 	}
+	holdSet := false
+	fs.Visit(func(f *flag.Flag) { holdSet = holdSet || f.Name == "hold" })
 	if fs.NArg() != 0 {
 		return c, fmt.Errorf("run: unexpected arguments %q", fs.Args())
 	}
 	var err error
 	if c.site, err = parseSite(*site); err != nil {
 		return c, err
+	}
+	cfg, err := assets.DefaultConfig()
+	if err != nil {
+		return c, fmt.Errorf("default configuration: %w", err)
+	}
+	if c.profile, err = cfg.Profile(string(c.site)); err != nil {
+		return c, err
+	}
+	if !holdSet && c.profile.HoldFor > 0 {
+		c.hold = time.Duration(c.profile.HoldFor)
+	}
+	if c.retention < 1 {
+		return c, fmt.Errorf("--retention-days %d: want at least 1", c.retention)
 	}
 	switch c.display {
 	case "tui", "plain", "json":
@@ -93,6 +114,21 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// Expired entries go, and the file is compacted if it needs it, before
+	// the first person; then daily, without compaction, while serving.
+	e.maintain(ctx, db, cfg.retention, false)
+	go func() {
+		tick := time.NewTicker(24 * time.Hour)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				e.maintain(ctx, db, cfg.retention, true)
+			}
+		}
+	}()
 
 	soundOn := cfg.sound == "on" || (cfg.sound == "auto" && cfg.display == "tui")
 	player := sound.New(sound.Options{Lang: e.lang, Off: !soundOn, Logger: e.log})
@@ -108,6 +144,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		screen = tui.New(tui.Options{
 			Lang: e.lang, Site: cfg.site, Lines: ch, Input: e.stdin, Output: e.stdout,
 			HoldFor: cfg.hold, Sound: player, Counters: todaysCounters(db, e.now()), Now: e.now,
+			HideID: !cfg.profile.ShowID, Thermometer: cfg.thermometer != "",
 		})
 		display, lines = screen, fromChannel(ch)
 	case "json":
@@ -204,7 +241,21 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
-// todaysCounters seeds the shift counters after a restart.
+// maintain purges expired entries (and compacts unless told not to),
+// logging what it did; a failure is logged, not fatal: the checkpoint goes on.
+func (e *env) maintain(ctx context.Context, db *store.DB, days int, noCompact bool) {
+	res, err := db.Maintain(ctx, e.now(), store.MaintainConfig{RetentionDays: days, NoCompact: noCompact})
+	if err != nil {
+		e.log.Error("maintenance failed", "err", err)
+		return
+	}
+	if res.Purged > 0 || res.Compacted {
+		e.log.Info("maintenance", "purged", res.Purged, "compacted", res.Compacted, "file_bytes", res.FileBytes, "after_bytes", res.AfterBytes)
+	}
+}
+
+// todaysCounters seeds the shift counters after a restart, classifying
+// each entry as the screen does.
 func todaysCounters(db *store.DB, now time.Time) tui.Counters {
 	var c tui.Counters
 	y, m, d := now.Date()
@@ -213,19 +264,19 @@ func todaysCounters(db *store.DB, now time.Time) tui.Counters {
 		return c
 	}
 	for _, e := range entries {
-		switch {
-		case !e.Valid:
-			c.Invalid++
-		case e.Report == verify.ReportFever:
-			c.Fevers++
-		case e.Color == verify.Red:
-			c.Red++
-		case e.Color == verify.Yellow:
-			c.Yellow++
-		case e.Color == verify.Gray:
-			c.Gray++
-		case e.Verdict == verify.VerdictPass:
+		switch export.Outcome(e) {
+		case i18n.Pass:
 			c.Passed++
+		case i18n.Fever:
+			c.Fevers++
+		case i18n.Yellow:
+			c.Yellow++
+		case i18n.Red:
+			c.Red++
+		case i18n.Gray:
+			c.Gray++
+		case i18n.Invalid, i18n.Stale:
+			c.Invalid++
 		}
 	}
 	return c

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/csv"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"yanma/verify"
+)
+
+// TestExportBehindPIN: export needs the operator PIN; the CSV and XLSX carry
+// the entries with their Chinese masked names.
+func TestExportBehindPIN(t *testing.T) {
+	up := startUpstream(t)
+	term := enrolledTerminal(t, up)
+	red := issue(t, up, "exp-red", verify.Red)
+	green := issue(t, up, "exp-green", verify.Green)
+	term.mustRun(red+"\n"+green+"\n36.4\n", "run", "--offline", "--ui", "json", "--source", "stdin")
+
+	if _, err := term.run("", "export"); err == nil {
+		t.Fatal("export without a PIN set succeeded")
+	}
+	if _, err := term.run("123456\n", "pin", "set"); err == nil {
+		t.Fatal("a weak PIN (a straight run) was accepted")
+	}
+	term.mustRun("480725\n", "pin", "set")
+	if _, err := term.run("480726\n", "export"); err == nil {
+		t.Fatal("export with a wrong PIN succeeded")
+	}
+	if _, err := term.run("111111\n480725\n", "pin", "set"); err == nil {
+		t.Fatal("PIN changed without the current PIN")
+	}
+
+	out := term.mustRun("480725\n", "export", "--format", "csv")
+	if !strings.HasPrefix(out, "\ufeff") {
+		t.Fatal("CSV lacks the UTF-8 byte-order mark Excel needs for Chinese")
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatalf("CSV: %v", err)
+	}
+	if len(rows) != 3 || !strings.Contains(strings.Join(rows[1], ","), "陈*") {
+		t.Fatalf("CSV rows = %q; want a header and two entries with 陈*", rows)
+	}
+
+	xlsx := filepath.Join(t.TempDir(), "red.xlsx")
+	term.mustRun("480725\n", "export", "--format", "xlsx", "--color", "red", "--out", xlsx)
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatalf("open XLSX: %v", err)
+	}
+	defer f.Close()
+	xrows, err := f.GetRows(f.GetSheetList()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(xrows) != 2 || !strings.Contains(strings.Join(xrows[1], ","), "陈*") {
+		t.Fatalf("XLSX rows (red only) = %q", xrows)
+	}
+}
