@@ -22,4 +22,4 @@ if [ ${#want[@]} -gt 0 ]; then
 	$sudo apt-get update -qq
 	$sudo apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
 fi
-command -v go >/dev/null || { echo "deps: Go is not on PATH (install Go 1.24 or newer)" >&2; exit 1; }
+command -v go >/dev/null || { echo "deps: Go is not on PATH (install Go 1.26 or newer)" >&2; exit 1; }
