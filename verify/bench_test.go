@@ -41,6 +41,21 @@ func BenchmarkVerifyMem(b *testing.B) {
 			}
 		})
 	}
+	b.Run("interleaved", func(b *testing.B) {
+		i := strings.LastIndexByte(cred, '.')
+		in := []byte(cred[:i])
+		sig, _ := b64.DecodeString(cred[i+1:])
+		pub := edKey("issuer 450000").Public().(ed25519.PublicKey)
+		compareCPU(b, func() {
+			if !ed25519.Verify(pub, in, sig) {
+				b.Fatal("bad")
+			}
+		}, func() {
+			if r := v.Verify(cred); !r.Valid {
+				b.Fatal(r.Reason)
+			}
+		})
+	})
 	b.Run("parse only", func(b *testing.B) {
 		for b.Loop() {
 			j, err := parseJWS(cred, TypCredential, MaxQRText)
