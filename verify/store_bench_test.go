@@ -171,6 +171,23 @@ func BenchmarkVerifyStore(b *testing.B) {
 			}
 		})
 	})
+	// A bound credential costs two signature checks (credential and proof):
+	// its bare baseline is both.
+	b.Run("interleaved/bound", func(b *testing.B) {
+		in, sig := splitSig(b, boundCred)
+		pin, psig := splitSig(b, proof)
+		pub := issKey.Public().(ed25519.PublicKey)
+		hpub := holder.Public().(ed25519.PublicKey)
+		verify.CompareCPU(b, func() {
+			if !ed25519.Verify(pub, in, sig) || !ed25519.Verify(hpub, pin, psig) {
+				b.Fatal("bad signature")
+			}
+		}, func() {
+			if r := v.Verify(bound); !r.Valid {
+				b.Fatal(r.Reason)
+			}
+		})
+	})
 	b.Run("Verify/bound", func(b *testing.B) {
 		for b.Loop() {
 			if r := v.Verify(bound); !r.Valid {
