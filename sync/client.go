@@ -25,7 +25,7 @@ const (
 	DefaultMinBackoff     = 1 * time.Second
 	DefaultMaxBackoff     = 2 * time.Minute
 	DefaultRequestTimeout = 2 * time.Minute
-	DefaultBatchSize      = 500
+	DefaultBatchSize      = 2000
 )
 
 // Body limits of what the client reads (after decompression).

@@ -27,7 +27,7 @@ func newUpstream(t testing.TB, opts ...upstream.Option) *testUpstream {
 	if err != nil {
 		t.Fatalf("open upstream: %v", err)
 	}
-	hs := httptest.NewServer(s.Handler())
+	hs := newHTTPServer(s)
 	t.Cleanup(func() {
 		hs.Close()
 		_ = s.Close()
@@ -116,3 +116,5 @@ func ed25519Key(t testing.TB) (ed25519.PublicKey, ed25519.PrivateKey, error) {
 	}
 	return pub, priv, nil
 }
+
+func newHTTPServer(s *upstream.Server) *httptest.Server { return httptest.NewServer(s.Handler()) }

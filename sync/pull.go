@@ -181,29 +181,55 @@ func (c *Client) dropSnapshot(p *pendingSnapshot) {
 }
 
 // continueSnapshot fetches the remaining pages of a pending snapshot and
-// commits it. A network failure keeps it pending (resumed next time); a
-// refused page or a count mismatch abandons it (started again next time).
+// commits it. The next page is fetched while the store stages the one in
+// hand. A network failure keeps the snapshot pending (resumed after the
+// last page staged next time); a refused page or a count mismatch abandons
+// it (started again).
 func (c *Client) continueSnapshot(ctx context.Context, p *pendingSnapshot) error {
 	const op = "pull revocation snapshot"
-	for p.next != "" {
-		q := url.Values{"snapshot": {strconv.FormatUint(p.seq, 10)}, "after": {p.next}}
-		r, err := c.do(ctx, op, http.MethodGet, wire.PathRevocations+"?"+q.Encode(), nil, nil, maxFeedBody)
-		if err != nil {
-			return err
-		}
-		if r.status != http.StatusOK {
-			err := statusError(op, r)
-			if !IsRetryable(err) || r.status == http.StatusBadRequest || errors.Is(err, ErrAhead) {
+	type fetched struct {
+		r   *response
+		err error
+	}
+	fetch := func(after string) <-chan fetched {
+		ch := make(chan fetched, 1)
+		go func() {
+			q := url.Values{"snapshot": {strconv.FormatUint(p.seq, 10)}, "after": {after}}
+			r, err := c.do(ctx, op, http.MethodGet, wire.PathRevocations+"?"+q.Encode(), nil, nil, maxFeedBody)
+			if err == nil && r.status != http.StatusOK {
+				err = statusError(op, r)
+			}
+			ch <- fetched{r, err}
+		}()
+		return ch
+	}
+	var next <-chan fetched
+	if p.next != "" {
+		next = fetch(p.next)
+	}
+	for next != nil {
+		f := <-next
+		next = nil
+		if f.err != nil {
+			var e *Error
+			if !IsRetryable(f.err) || (errors.As(f.err, &e) && e.Status == http.StatusBadRequest) || errors.Is(f.err, ErrAhead) {
 				c.dropSnapshot(p)
 			}
-			return err
+			return f.err
 		}
-		if _, err := p.snap.AddPage(string(r.body)); err != nil {
+		after := f.r.header.Get(wire.HeaderSnapshotNext)
+		if after != "" {
+			next = fetch(after) // while this page is staged
+		}
+		if _, err := p.snap.AddPage(string(f.r.body)); err != nil {
+			if next != nil {
+				<-next
+			}
 			c.dropSnapshot(p)
 			return refused(op, err)
 		}
 		p.pages++
-		p.next = r.header.Get(wire.HeaderSnapshotNext)
+		p.next = after
 	}
 	c.setPendingSnap(nil)
 	feed, err := p.snap.Commit(c.now())

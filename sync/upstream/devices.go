@@ -196,10 +196,20 @@ func (s *Server) RevokeDevice(ctx context.Context, id string) error {
 	return nil
 }
 
+// deviceAuth is an authenticated device request whose token jti is still
+// to be recorded, in the same transaction as what the request does (one
+// commit, one fsync).
+type deviceAuth struct {
+	device string
+	jti    string
+	now    time.Time
+}
+
 // authDevice checks a device's bearer token: signed by an enrolled,
 // unrevoked device's key, aud DeviceAudience, short-lived, iat near now,
-// and a jti never seen within the replay window. It returns the device id.
-func (s *Server) authDevice(token string) (string, error) {
+// and a jti not seen within the replay window (checked here, and again
+// when it is recorded).
+func (s *Server) authDevice(token string) (deviceAuth, error) {
 	now := s.now()
 	var claims jwt.RegisteredClaims
 	var dev deviceRecord
@@ -227,32 +237,45 @@ func (s *Server) authDevice(token string) (string, error) {
 		jwt.WithLeeway(30*time.Second))
 	switch {
 	case errors.Is(err, ErrUnknownDevice):
-		return "", ErrUnknownDevice
+		return deviceAuth{}, ErrUnknownDevice
 	case errors.Is(err, ErrDeviceRevoked):
-		return "", fmt.Errorf("device %s: %w", dev.ID, ErrDeviceRevoked)
+		return deviceAuth{}, fmt.Errorf("device %s: %w", dev.ID, ErrDeviceRevoked)
 	case err != nil:
-		return "", fmt.Errorf("%w: %w", ErrUnauthorized, err)
+		return deviceAuth{}, fmt.Errorf("%w: %w", ErrUnauthorized, err)
 	}
 	if claims.Subject != dev.ID || claims.ID == "" || claims.IssuedAt == nil {
-		return "", fmt.Errorf("%w: token needs sub = device id, jti and iat", ErrUnauthorized)
+		return deviceAuth{}, fmt.Errorf("%w: token needs sub = device id, jti and iat", ErrUnauthorized)
 	}
 	iat, exp := claims.IssuedAt.Time, claims.ExpiresAt.Time
 	if exp.Sub(iat) > wire.MaxTokenLifetime {
-		return "", fmt.Errorf("%w: token lives longer than %s", ErrUnauthorized, wire.MaxTokenLifetime)
+		return deviceAuth{}, fmt.Errorf("%w: token lives longer than %s", ErrUnauthorized, wire.MaxTokenLifetime)
 	}
 	if now.Sub(iat) > wire.ReplayWindow/2 {
-		return "", fmt.Errorf("%w: token iat too old", ErrUnauthorized)
+		return deviceAuth{}, fmt.Errorf("%w: token iat too old", ErrUnauthorized)
 	}
-	if err := s.rememberJTI(dev.ID+"/"+claims.ID, now); err != nil {
-		return "", err
+	a := deviceAuth{device: dev.ID, jti: dev.ID + "/" + claims.ID, now: now}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketTokenJTI).Get([]byte(a.jti)) != nil {
+			return ErrReplay
+		}
+		return nil
+	})
+	if err != nil {
+		return deviceAuth{}, err
 	}
-	return dev.ID, nil
+	return a, nil
+}
+
+// burn records the token's jti on its own (a request that failed after
+// authentication): the token cannot be used again.
+func (s *Server) burn(a deviceAuth) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return rememberJTI(tx, a.jti, a.now) })
 }
 
 // rememberJTI records a token's jti for the replay window, refusing one
 // already held, and forgets those past it.
-func (s *Server) rememberJTI(jti string, now time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+func rememberJTI(tx *bolt.Tx, jti string, now time.Time) error {
+	{
 		jb, eb := tx.Bucket(bucketTokenJTI), tx.Bucket(bucketTokenExp)
 		if v := jb.Get([]byte(jti)); v != nil {
 			return ErrReplay
@@ -277,5 +300,5 @@ func (s *Server) rememberJTI(jti string, now time.Time) error {
 			}
 		}
 		return nil
-	})
+	}
 }

@@ -137,21 +137,24 @@ func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("%w: no bearer token", ErrUnauthorized))
 		return
 	}
-	device, err := s.authDevice(tok)
+	auth, err := s.authDevice(tok)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	var batch wire.ReportBatch
-	if err := readJSON(r, &batch); err != nil {
+	err = readJSON(r, &batch)
+	if err == nil && len(batch.Reports) > wire.MaxReportBatch {
+		err = fmt.Errorf("%w: %d reports, at most %d", ErrBadRequest, len(batch.Reports), wire.MaxReportBatch)
+	}
+	if err != nil {
+		if berr := s.burn(auth); berr != nil && !errors.Is(berr, ErrReplay) {
+			s.log.Error("token not recorded", "device", auth.device, "err", berr)
+		}
 		s.writeError(w, r, err)
 		return
 	}
-	if len(batch.Reports) > wire.MaxReportBatch {
-		s.writeError(w, r, fmt.Errorf("%w: %d reports, at most %d", ErrBadRequest, len(batch.Reports), wire.MaxReportBatch))
-		return
-	}
-	ack, err := s.ApplyReports(r.Context(), device, batch.Reports)
+	ack, err := s.applyReports(r.Context(), auth, batch.Reports)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

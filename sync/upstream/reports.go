@@ -34,6 +34,13 @@ type storedReport struct {
 // Red sightings are applied first. It returns the acknowledgement; every
 // report with an id is acknowledged once it is durably recorded.
 func (s *Server) ApplyReports(ctx context.Context, device string, reports []wire.Report) (wire.ReportAck, error) {
+	return s.applyReports(ctx, deviceAuth{device: device}, reports)
+}
+
+// applyReports applies a batch; a's token jti (if any) is recorded in the
+// same transaction.
+func (s *Server) applyReports(ctx context.Context, a deviceAuth, reports []wire.Report) (wire.ReportAck, error) {
+	device := a.device
 	if err := ctx.Err(); err != nil {
 		return wire.ReportAck{}, err
 	}
@@ -55,7 +62,15 @@ func (s *Server) ApplyReports(ctx context.Context, device string, reports []wire
 	now := s.now()
 	applied := map[string]int{}
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		if a.jti != "" {
+			if err := rememberJTI(tx, a.jti, a.now); err != nil {
+				return err
+			}
+		}
 		rb := tx.Bucket(bucketReports)
+		// Report ids are ULIDs made on the terminals: they arrive in
+		// about time order, so pages can be packed (bbolt splits at 50%).
+		rb.FillPercent = 0.95
 		for _, i := range order {
 			r := reports[i]
 			if rb.Get([]byte(r.ID)) != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -57,36 +58,55 @@ func countAt(log *bolt.Bucket, seq uint64) uint64 {
 	return binary.BigEndian.Uint64(v)
 }
 
-// appendRevocations publishes entries at the head of the log.
+// appendRevocations publishes entries at the head of the log. The state
+// keys are written in key order, once each: a large batch of random keys
+// put in arrival order would shift bbolt's in-memory nodes quadratically.
 func appendRevocations(tx *bolt.Tx, entries []verify.RevocationEntry) error {
 	meta, log, st := tx.Bucket(bucketMeta), tx.Bucket(bucketRevLog), tx.Bucket(bucketRevState)
 	head := getU64(meta, keyRevHead)
 	count := countAt(log, head)
+	type update struct {
+		key     []byte
+		created uint64
+		before  uint64
+	}
+	byKey := make(map[string]*update, len(entries))
 	for _, e := range entries {
 		k, err := stateKey(e)
 		if err != nil {
 			return err
 		}
 		head++
-		val := make([]byte, 16)
-		if old := st.Get(k); len(old) == 16 {
-			copy(val, old)
-			if b := uint64(e.Before); b > binary.BigEndian.Uint64(old[8:]) {
-				binary.BigEndian.PutUint64(val[8:], b)
+		u := byKey[string(k)]
+		if u == nil {
+			u = &update{key: k}
+			if old := st.Get(k); len(old) == 16 {
+				u.created, u.before = binary.BigEndian.Uint64(old), binary.BigEndian.Uint64(old[8:])
+			} else {
+				count++
+				u.created = head
 			}
-		} else {
-			count++
-			binary.BigEndian.PutUint64(val, head)
-			binary.BigEndian.PutUint64(val[8:], uint64(e.Before))
+			byKey[string(k)] = u
 		}
-		if err := st.Put(k, val); err != nil {
-			return err
-		}
+		u.before = max(u.before, uint64(e.Before))
 		ej, err := json.Marshal(e)
 		if err != nil {
 			return err
 		}
 		if err := log.Put(u64(head), append(u64(count), ej...)); err != nil {
+			return err
+		}
+	}
+	keys := make([]*update, 0, len(byKey))
+	for _, u := range byKey {
+		keys = append(keys, u)
+	}
+	slices.SortFunc(keys, func(a, b *update) int { return bytes.Compare(a.key, b.key) })
+	for _, u := range keys {
+		val := make([]byte, 16)
+		binary.BigEndian.PutUint64(val, u.created)
+		binary.BigEndian.PutUint64(val[8:], u.before)
+		if err := st.Put(u.key, val); err != nil {
 			return err
 		}
 	}

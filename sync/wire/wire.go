@@ -62,7 +62,7 @@ const (
 // Limits.
 const (
 	// MaxReportBatch is the most reports one POST /v1/reports may carry.
-	MaxReportBatch = 1000
+	MaxReportBatch = 5000
 	// MaxRequestBody is the most bytes a request body may hold, after
 	// decompression.
 	MaxRequestBody = 8 << 20
