@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	gosync "sync"
 	"time"
 
 	"yanma/assets"
@@ -106,18 +107,22 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
 	db, err := e.openDB()
 	if err != nil {
 		return err
 	}
+	// Deferred in this order so that, on the way out, ctx is cancelled
+	// first, then every goroutine of the run has ended, then the file closes:
+	// nothing writes to the store or the streams after run returns.
 	defer db.Close()
+	var wg gosync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	// Expired entries go, and the file is compacted if it needs it, before
 	// the first person; then daily, without compaction, while serving.
 	e.maintain(ctx, db, cfg.retention, false)
-	go func() {
+	wg.Go(func() {
 		tick := time.NewTicker(24 * time.Hour)
 		defer tick.Stop()
 		for {
@@ -128,11 +133,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 				e.maintain(ctx, db, cfg.retention, true)
 			}
 		}
-	}()
+	})
 
 	soundOn := cfg.sound == "on" || (cfg.sound == "auto" && cfg.display == "tui")
 	player := sound.New(sound.Options{Lang: e.lang, Off: !soundOn, Logger: e.log})
-	go player.Run(ctx)
+	wg.Go(func() { player.Run(ctx) })
 
 	// The officer's keyboard: read from stdin, or collected by the TUI.
 	var lines *lineInput
@@ -173,8 +178,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		pv = newPreview(cfg.hold, e.now)
 		display = teeDisplay{display, pv}
 		pctx, stopPreview := context.WithCancel(ctx)
-		go pv.run(pctx)
-		defer pv.wait()
+		wg.Go(func() { pv.run(pctx) })
 		defer stopPreview()
 	}
 
@@ -206,7 +210,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		now:      e.now,
 		log:      e.log,
 	}
-	syncer, err := e.startSync(ctx, db, cfg.offline, display)
+	syncer, err := e.startSync(ctx, &wg, db, cfg.offline)
 	if err != nil {
 		return err
 	}
@@ -220,7 +224,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		default:
 		}
 	}
-	go reportStatus(ctx, e, db, syncer, display, poke)
+	wg.Go(func() { reportStatus(ctx, e, db, syncer, display, poke) })
 
 	if screen == nil {
 		err = t.serve(ctx, src)
@@ -228,7 +232,14 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		// The screen stays up until the officer quits, even after a
 		// finite source ends; quitting ends the scan loop.
 		served := make(chan error, 1)
-		go func() { served <- t.serve(ctx, src) }()
+		go func() {
+			err := t.serve(ctx, src)
+			if err != nil {
+				// The screen stays up; the officer must see that scanning stopped.
+				display.Show(ui.Event{Kind: ui.KindError, Time: e.now(), Message: "scanning stopped: " + err.Error()})
+			}
+			served <- err
+		}()
 		err = screen.Run(ctx)
 		cancel()
 		if serr := <-served; err == nil {

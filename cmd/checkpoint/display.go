@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	gosync "sync"
 
+	"yanma/cmd/checkpoint/internal/i18n"
 	"yanma/cmd/checkpoint/internal/ui"
 	"yanma/verify"
 )
@@ -32,7 +34,7 @@ func (d *plainDisplay) Show(ev ui.Event) {
 		if zh {
 			prompt = "请测体温 (35.0–42.5 °C)"
 		}
-		fmt.Fprintf(d.w, "%s %s — %s\n", colorWord(ev.Result.Color, d.lang), person(ev.Result), prompt)
+		fmt.Fprintf(d.w, "%s %s — %s\n", i18n.Color(ev.Result.Color, d.lang), person(ev.Result), prompt)
 	case ui.KindTemperatureRejected:
 		msg := fmt.Sprintf("temperature %q not accepted, measure again", ev.Input)
 		if zh {
@@ -60,85 +62,51 @@ func (d *plainDisplay) Show(ev ui.Event) {
 	}
 }
 
-// verdictLine is the line an officer reads for one person: the verdict, the
-// colour, who, the temperature, and why.
+// verdictLine is the line an officer reads for one person: the verdict in
+// the words of the full-screen banner, the colour, who, the temperature, the
+// reason, and what to do.
 func verdictLine(ev ui.Event, lang string) string {
 	r, dec := ev.Result, ev.Decision
-	verdict := "PASS"
-	if dec.Verdict != verify.VerdictPass {
-		verdict = "DENY"
+	outcome := i18n.OfEvent(ev)
+	b := i18n.BannerOf(outcome)
+	word := b.Zh
+	if i18n.English(lang) {
+		word = b.En
 	}
-	line := fmt.Sprintf("%s %s %s", verdict, colorWord(r.Color, lang), person(r))
+	verdict := "DENY"
+	if dec.Verdict == verify.VerdictPass {
+		verdict = "PASS"
+	}
+	line := verdict + " " + b.Symbol
+	if word != verdict {
+		line += " " + word
+	}
+	line += " ·"
+	if c := i18n.Color(r.Color, lang); r.Color != "" && !strings.EqualFold(c, word) {
+		line += " " + c
+	}
+	if p := person(r); p != "-" {
+		line += " " + p
+	}
 	if dec.TemperatureC > 0 {
 		line += fmt.Sprintf(" %.1f°C", dec.TemperatureC)
 	}
-	why := r.Reason.Message(lang)
-	if r.Valid && dec.Verdict != verify.VerdictPass {
-		why = denyWhy(r, dec, lang)
+	line += " —"
+	if r.Reason != verify.ReasonOK {
+		line += " " + r.Reason.Message(lang) + " ·"
 	}
-	line += fmt.Sprintf(" reason=%s — %s", r.Reason, why)
+	line += " " + i18n.Advice(outcome, lang) + " reason=" + string(r.Reason)
 	for _, w := range r.Warnings {
 		line += " warning=" + string(w)
 	}
 	if ev.PendingReport {
-		if dec.Report == verify.ReportFever {
-			line += map[bool]string{true: " [已上报，待转黄]", false: " [reported, pending yellow]"}[lang == "zh"]
-		} else {
-			line += map[bool]string{true: " [已上报]", false: " [reported]"}[lang == "zh"]
+		state := "待上报"
+		if i18n.English(lang) {
+			state = "pending"
 		}
+		line += " [" + i18n.Report(dec.Report, lang) + ": " + state + "]"
 	}
 	return line
-}
-
-// denyWhy explains a refusal of a valid code: its colour or the fever.
-func denyWhy(r verify.Result, dec verify.Decision, lang string) string {
-	zh := lang == "zh"
-	switch {
-	case dec.Report == verify.ReportFever:
-		if zh {
-			return fmt.Sprintf("体温异常 (≥ %.1f°C)，请勿通行", dec.ThresholdC)
-		}
-		return fmt.Sprintf("fever (≥ %.1f °C), do not pass", dec.ThresholdC)
-	case r.Color == verify.Red:
-		if zh {
-			return "红码，请勿通行，已通知防疫人员"
-		}
-		return "red code: do not pass; epidemic-prevention staff notified"
-	case r.Color == verify.Yellow:
-		if zh {
-			return "黄码，请勿通行，建议居家隔离"
-		}
-		return "yellow code: do not pass; advise home isolation"
-	case r.Color == verify.Gray:
-		if zh {
-			return "灰码，请先完成健康打卡"
-		}
-		return "gray code: health check-in overdue"
-	}
-	if zh {
-		return "请勿通行"
-	}
-	return "do not pass"
-}
-
-func colorWord(c verify.Color, lang string) string {
-	if c == "" {
-		return "-"
-	}
-	if lang != "zh" {
-		return string(c)
-	}
-	switch c {
-	case verify.Green:
-		return "绿码"
-	case verify.Yellow:
-		return "黄码"
-	case verify.Red:
-		return "红码"
-	case verify.Gray:
-		return "灰码"
-	}
-	return string(c)
 }
 
 func person(r verify.Result) string {

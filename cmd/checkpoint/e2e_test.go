@@ -304,7 +304,7 @@ func TestPlainDisplay(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("want two verdict lines, got:\n%s", out)
 	}
-	for _, want := range []string{"DENY", "red", "陈*", "reported"} {
+	for _, want := range []string{"DENY", "RED", "陈*", "red sighting: pending"} {
 		if !strings.Contains(lines[0], want) {
 			t.Errorf("red line %q lacks %q", lines[0], want)
 		}

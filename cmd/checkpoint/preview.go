@@ -27,11 +27,10 @@ type preview struct {
 	hold   time.Duration
 	now    func() time.Time
 
-	mu      gosync.Mutex
-	border  color.RGBA
-	label   string
-	until   time.Time
-	stopped chan struct{}
+	mu     gosync.Mutex
+	border color.RGBA
+	label  string
+	until  time.Time
 }
 
 type previewFrame struct {
@@ -40,7 +39,7 @@ type previewFrame struct {
 }
 
 func newPreview(hold time.Duration, now func() time.Time) *preview {
-	return &preview{frames: make(chan previewFrame, 1), hold: hold, now: now, stopped: make(chan struct{})}
+	return &preview{frames: make(chan previewFrame, 1), hold: hold, now: now}
 }
 
 // onFrame is the scanner's OnFrame hook: it runs on the scan loop, so it
@@ -101,7 +100,6 @@ func verdictColor(r verify.Result, d verify.Decision) (color.RGBA, string) {
 // last frame until the verdict on it has stood for its hold time, so the
 // last person's verdict is not cut short when a video ends.
 func (p *preview) run(ctx context.Context) {
-	defer close(p.stopped)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	w := gocv.NewWindow("yanma 验码")
@@ -166,6 +164,3 @@ func (p *preview) draw(m *gocv.Mat, codes []scanner.Code) {
 	gocv.Rectangle(m, image.Rect(thick/2, thick/2, size[1]-thick/2, size[0]-thick/2), border, thick)
 	gocv.PutText(m, label, image.Pt(thick+8, thick+40), gocv.FontHersheyDuplex, 1.2, border, 3)
 }
-
-// wait returns once the window is closed.
-func (p *preview) wait() { <-p.stopped }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	gosync "sync"
 	"time"
 
 	"yanma/cmd/checkpoint/internal/ui"
@@ -18,13 +19,13 @@ type syncer struct {
 	client *ysync.Client
 	db     *store.DB
 	e      *env
-	done   chan struct{}
 }
 
 // startSync starts the background sync when an upstream is known and the
 // terminal is enrolled. Without one the terminal works offline, which is a
 // normal way to run (USB-stick feeding), not an error.
-func (e *env) startSync(ctx context.Context, db *store.DB, offline bool, display ui.Display) (*syncer, error) {
+// The loop runs in wg until ctx ends.
+func (e *env) startSync(ctx context.Context, wg *gosync.WaitGroup, db *store.DB, offline bool) (*syncer, error) {
 	url := e.upstreamURL()
 	if offline || url == "" {
 		e.log.Info("sync off: working offline", "reason", map[bool]string{true: "--offline", false: "no upstream"}[offline])
@@ -34,15 +35,19 @@ func (e *env) startSync(ctx context.Context, db *store.DB, offline bool, display
 		e.log.Warn("sync off: terminal not enrolled; run checkpoint enroll")
 		return nil, nil
 	}
-	c := ysync.NewClient(url, db, ysync.WithLogger(e.log), ysync.WithClock(e.now))
-	s := &syncer{client: c, db: db, e: e, done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
+	c := e.client(url, db)
+	s := &syncer{client: c, db: db, e: e}
+	wg.Go(func() {
 		if err := c.Run(ctx); err != nil && ctx.Err() == nil {
 			e.log.Error("sync loop ended", "err", err)
 		}
-	}()
+	})
 	return s, nil
+}
+
+// client is the sync client of this terminal.
+func (e *env) client(url string, db *store.DB) *ysync.Client {
+	return ysync.NewClient(url, db, ysync.WithLogger(e.log), ysync.WithClock(e.now))
 }
 
 // Kick asks for a push at once (a report was just recorded).
@@ -95,7 +100,7 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	c := ysync.NewClient(url, db, ysync.WithLogger(e.log), ysync.WithClock(e.now))
+	c := e.client(url, db)
 	if err := c.SyncOnce(ctx); err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}
@@ -121,7 +126,7 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	c := ysync.NewClient(url, db, ysync.WithLogger(e.log), ysync.WithClock(e.now))
+	c := e.client(url, db)
 	if err := c.Enroll(ctx, fs.Arg(0)); err != nil {
 		return fmt.Errorf("enroll: %w", err)
 	}
