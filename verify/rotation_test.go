@@ -2,6 +2,8 @@ package verify
 
 import (
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -86,5 +88,49 @@ func TestTrustListRootRotation(t *testing.T) {
 	tok := signRaw(t, w.root, `{"alg":"EdDSA","typ":"hc-trust+jwt","kid":"root-2"}`, claimsJSONAny(t, w.tl))
 	if _, err := ParseTrustList(tok, []JWK{next.PublicJWK()}, t0); err == nil {
 		t.Fatal("accepted a list not signed by the pinned root")
+	}
+}
+
+// swapSource is a TrustSource whose list another goroutine replaces.
+type swapSource struct{ p atomic.Pointer[TrustList] }
+
+func (s *swapSource) Trust() (*TrustList, error) { return s.p.Load(), nil }
+
+// TestVerifyConcurrent runs Verify from several goroutines while the trust
+// list in force changes under them (go test -race checks the key index).
+func TestVerifyConcurrent(t *testing.T) {
+	w := newWorld(t)
+	m := w.freshMem()
+	src := &swapSource{}
+	a, b := w.tl, w.tl
+	b.Seq = 8
+	src.p.Store(&a)
+	v := New(src, m, m, WithClock(func() time.Time { return t0 }))
+	tok := sign(t, w.ed, TypCredential, w.claims())
+	var wg sync.WaitGroup
+	errs := make(chan Reason, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				if r := v.Verify(tok); r.Reason != ReasonOK {
+					errs <- r.Reason
+					return
+				}
+			}
+		}()
+	}
+	for i := range 100 {
+		if i%2 == 0 {
+			src.p.Store(&b)
+		} else {
+			src.p.Store(&a)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for r := range errs {
+		t.Errorf("Verify under a changing trust list: %s", r)
 	}
 }
