@@ -2,6 +2,10 @@ package store
 
 import (
 	"bufio"
+	"context"
+	"crypto/ed25519"
+	crand "crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -70,7 +74,7 @@ func TestCrashRecord(t *testing.T) {
 	entries := map[string]bool{}
 	reports := map[string]bool{}
 	for round := range 50 {
-		printed := runAndKill(t, path, time.Duration(rng.IntN(60))*time.Millisecond)
+		printed := runChildAndKill(t, "^TestCrashChild$", crashChildEnv+"="+path, time.Duration(rng.IntN(60))*time.Millisecond)
 		for _, line := range printed {
 			f := strings.Fields(line)
 			if len(f) < 2 || f[0] != "ok" {
@@ -123,12 +127,13 @@ func TestCrashRecord(t *testing.T) {
 	t.Logf("%d entries and %d reports survived 50 kills", len(entries), len(reports))
 }
 
-// runAndKill starts the child, lets it record for about d after it is
-// ready, kills it with SIGKILL and returns every line it printed.
-func runAndKill(t *testing.T, path string, d time.Duration) []string {
+// runChildAndKill starts this test binary running test run with env set,
+// lets it work for about d after it is ready, kills it with SIGKILL and
+// returns every line it printed.
+func runChildAndKill(t *testing.T, run, env string, d time.Duration) []string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
+	cmd := exec.Command(os.Args[0], "-test.run="+run, "-test.count=1")
+	cmd.Env = append(os.Environ(), env)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -173,4 +178,132 @@ func runAndKill(t *testing.T, path string, d time.Duration) []string {
 		printed = append(printed, l)
 	}
 	return printed
+}
+
+// crashApplyEnv names the file the apply child works on; its value is
+// "path,seedhex" (the root's private key seed, which the parent pinned).
+const crashApplyEnv = "YANMA_STORE_CRASH_APPLY"
+
+// crashDelta is the delta from seq k-1 to k that the apply child signs: it
+// revokes persons k.0 … k.n-1 with before = k, enough for a layer of its own.
+func crashDelta(t testing.TB, root *authority, k uint64) string {
+	const n = 12_000
+	entries := make([]verify.RevocationEntry, n)
+	for i := range entries {
+		_, entries[i] = person(fmt.Sprintf("%d.%d", k, i), int64(k))
+	}
+	return root.feed(t, verify.RevocationFeed{From: k - 1, To: k, Entries: entries})
+}
+
+// TestCrashApplyChild is the child of TestCrashApply: it applies one
+// delta after another, compacting every third, printing the seq after each
+// apply returned, until it is killed.
+func TestCrashApplyChild(t *testing.T) {
+	env := os.Getenv(crashApplyEnv)
+	if env == "" {
+		t.Skip("the child of TestCrashApply")
+	}
+	path, seedHex, _ := strings.Cut(env, ",")
+	seed, err := hex.DecodeString(seedHex)
+	if err != nil {
+		os.Exit(2)
+	}
+	root := authorityFromSeed(t, seed)
+	db, err := Open(path)
+	if err != nil {
+		fmt.Printf("error open %v\n", err)
+		os.Exit(2)
+	}
+	fmt.Println("ready")
+	for {
+		k := db.RevocationSeq() + 1
+		if _, err := db.ApplyRevocations(crashDelta(t, root, k), time.Now()); err != nil {
+			fmt.Printf("error apply %v\n", err)
+			os.Exit(2)
+		}
+		fmt.Printf("ok %d\n", k)
+		if k%3 == 0 {
+			if _, _, err := db.Compact(context.Background()); err != nil {
+				fmt.Printf("error compact %v\n", err)
+				os.Exit(2)
+			}
+		}
+	}
+}
+
+// TestCrashApply kills a child applying revocation deltas and compacting
+// the file, at random moments, 15 times. After each kill the file opens
+// and passes bbolt's check, holds at least every delta the child saw
+// applied, and each delta is there whole or not at all.
+func TestCrashApply(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: 15 child processes")
+	}
+	if os.Getenv(crashApplyEnv) != "" || os.Getenv(crashChildEnv) != "" {
+		t.Skip("in a child")
+	}
+	seed := make([]byte, ed25519.SeedSize)
+	if _, err := crand.Read(seed); err != nil {
+		t.Fatal(err)
+	}
+	root := authorityFromSeed(t, seed)
+	path := filepath.Join(t.TempDir(), "apply.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PinRoots(root.jwk()); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
+	var acked uint64
+	for round := range 15 {
+		lines := runChildAndKill(t, "^TestCrashApplyChild$", crashApplyEnv+"="+path+","+hex.EncodeToString(seed),
+			time.Duration(50+rng.IntN(400))*time.Millisecond)
+		for _, l := range lines {
+			var k uint64
+			if _, err := fmt.Sscanf(l, "ok %d", &k); err != nil {
+				t.Fatalf("round %d: child said %q", round, l)
+			}
+			acked = max(acked, k)
+		}
+		checkFile(t, path)
+		db, err := Open(path)
+		if err != nil {
+			t.Fatalf("round %d: open after kill: %v", round, err)
+		}
+		seq := db.RevocationSeq()
+		if seq < acked {
+			t.Fatalf("round %d: seq %d, but the child saw %d applied", round, seq, acked)
+		}
+		// Delta seq is whole (first, middle and last person), seq+1 absent.
+		for _, i := range []int{0, 6000, 11_999} {
+			if seq > 0 {
+				p, _ := person(fmt.Sprintf("%d.%d", seq, i), 0)
+				if b, ok, err := db.RevokedBefore(p); err != nil || !ok || b != int64(seq) {
+					t.Fatalf("round %d: person %d of delta %d: %d, %v, %v", round, i, seq, b, ok, err)
+				}
+			}
+			p, _ := person(fmt.Sprintf("%d.%d", seq+1, i), 0)
+			if _, ok, _ := db.RevokedBefore(p); ok {
+				t.Fatalf("round %d: person %d of delta %d present at seq %d", round, i, seq+1, seq)
+			}
+		}
+		_ = db.Close()
+	}
+	if acked == 0 {
+		t.Fatal("the child never applied a delta: the test proved nothing")
+	}
+	t.Logf("%d deltas applied across 15 kills", acked)
+}
+
+func authorityFromSeed(t testing.TB, seed []byte) *authority {
+	t.Helper()
+	s, err := verify.NewSigner("root-1", ed25519.NewKeyFromSeed(seed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &authority{signer: s}
 }
