@@ -34,5 +34,13 @@ fuzz: deps
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# Issue 4: this project's decoder against zbar, zxing-cpp and Java ZXing on a
+# seeded corpus of camera frames (and ../shared/qr-corpus when present);
+# writes the tables into docs/benchmarks.md.
+SHARED ?= ../shared/qr-corpus
+bench-scan: deps
+	./scripts/deps.sh bench
+	$(GO) run ./cmd/scanbench -shared $(SHARED) -write docs/benchmarks.md
+
 clean:
 	rm -rf bin demo-out
