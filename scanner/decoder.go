@@ -148,8 +148,12 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 	v := &variants{base: work}
 	defer v.close()
 
+	cascade := matCascade
+	if min(work.Cols(), work.Rows()) >= minHalfFirst {
+		cascade = largeCascade
+	}
 	cut := false
-	for i, p := range matCascade {
+	for i, p := range cascade {
 		// The first pass always runs whole (bounded by the frame size and
 		// the finder-candidate cap): however slow the machine, or the race
 		// detector, every frame gets its cheap chance. The budget governs
@@ -219,6 +223,15 @@ var matCascade = []matPass{
 	{vGray, qr.Options{TryHarder: true}},
 	{vCLAHE, qr.Options{TryHarder: true, Binarizer: qr.GlobalHistogram}},
 }
+
+// largeCascade is for frames of 720p and up: the cheap first pass reads
+// the frame halved (a quarter of the work; a phone held up at a checkpoint
+// shows its code at 4 px per module or more, which survives halving), then
+// the whole cascade at full size.
+var largeCascade = append([]matPass{{vHalf, qr.Options{Multi: true}}}, matCascade...)
+
+// minHalfFirst is the shorter side from which the first pass is halved.
+const minHalfFirst = 600
 
 // maxDoubleSide: frames up to this long side are also tried doubled; a
 // doubled 1280×720 frame costs more than a frame's budget.

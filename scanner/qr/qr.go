@@ -104,7 +104,7 @@ func Decode(g *image.Gray, o Options) (codes []Code, err error) {
 	case GlobalHistogram:
 		bin = gozxing.NewGlobalHistgramBinarizer(src)
 	default:
-		bin = gozxing.NewHybridBinarizer(src)
+		bin = newFastHybrid(src)
 	}
 	bmp, err := gozxing.NewBinaryBitmap(bin)
 	if err != nil {
