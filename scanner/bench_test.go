@@ -2,13 +2,13 @@ package scanner
 
 import (
 	"context"
-	"syscall"
-	"time"
 	"image"
 	"image/color"
 	"math/rand/v2"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"gocv.io/x/gocv"
 )
