@@ -74,7 +74,7 @@ func TestCrashRecord(t *testing.T) {
 	entries := map[string]bool{}
 	reports := map[string]bool{}
 	for round := range 50 {
-		printed := runChildAndKill(t, "^TestCrashChild$", crashChildEnv+"="+path, time.Duration(rng.IntN(60))*time.Millisecond)
+		printed := runChildAndKill(t, "^TestCrashChild$", crashChildEnv+"="+path, 0, time.Duration(rng.IntN(60))*time.Millisecond)
 		for _, line := range printed {
 			f := strings.Fields(line)
 			if len(f) < 2 || f[0] != "ok" {
@@ -128,9 +128,9 @@ func TestCrashRecord(t *testing.T) {
 }
 
 // runChildAndKill starts this test binary running test run with env set,
-// lets it work for about d after it is ready, kills it with SIGKILL and
-// returns every line it printed.
-func runChildAndKill(t *testing.T, run, env string, d time.Duration) []string {
+// waits until it is ready and has printed wait lines more, lets it work
+// for d more, kills it with SIGKILL and returns every line it printed.
+func runChildAndKill(t *testing.T, run, env string, wait int, d time.Duration) []string {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run="+run, "-test.count=1")
 	cmd.Env = append(os.Environ(), env)
@@ -161,6 +161,15 @@ func runChildAndKill(t *testing.T, run, env string, d time.Duration) []string {
 	case <-time.After(30 * time.Second):
 		_ = cmd.Process.Kill()
 		t.Fatal("child never became ready")
+	}
+	for range wait {
+		select {
+		case l := <-lines:
+			printed = append(printed, l)
+		case <-time.After(60 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatal("child stopped printing")
+		}
 	}
 	time.Sleep(d)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -260,8 +269,10 @@ func TestCrashApply(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
 	var acked uint64
 	for round := range 15 {
+		// Half the rounds let one more delta finish first, so that the
+		// test makes progress however slow the machine (or -race) is.
 		lines := runChildAndKill(t, "^TestCrashApplyChild$", crashApplyEnv+"="+path+","+hex.EncodeToString(seed),
-			time.Duration(50+rng.IntN(400))*time.Millisecond)
+			rng.IntN(2), time.Duration(rng.IntN(400))*time.Millisecond)
 		for _, l := range lines {
 			var k uint64
 			if _, err := fmt.Sscanf(l, "ok %d", &k); err != nil {
