@@ -50,6 +50,19 @@ func (e *env) client(url string, db *store.DB) *ysync.Client {
 	return ysync.NewClient(url, db, ysync.WithLogger(e.log), ysync.WithClock(e.now))
 }
 
+// openClient opens the store and a sync client for the upstream.
+func (e *env) openClient() (*store.DB, *ysync.Client, error) {
+	url := e.upstreamURL()
+	if url == "" {
+		return nil, nil, errNoUpstream
+	}
+	db, err := e.openDB()
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, e.client(url, db), nil
+}
+
 // Kick asks for a push at once (a report was just recorded).
 func (s *syncer) Kick() { s.client.Kick() }
 
@@ -91,16 +104,11 @@ func cmdSync(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "usage: checkpoint [--upstream URL] sync")
 		return exitError{2}
 	}
-	url := e.upstreamURL()
-	if url == "" {
-		return errNoUpstream
-	}
-	db, err := e.openDB()
+	db, c, err := e.openClient()
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	c := e.client(url, db)
 	if err := c.SyncOnce(ctx); err != nil {
 		return fmt.Errorf("sync: %w", err)
 	}
@@ -117,19 +125,15 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "usage: checkpoint --upstream URL enroll CODE")
 		return exitError{2}
 	}
-	url := e.upstreamURL()
-	if url == "" {
-		return errNoUpstream
-	}
-	db, err := e.openDB()
+	db, c, err := e.openClient()
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	c := e.client(url, db)
 	if err := c.Enroll(ctx, fs.Arg(0)); err != nil {
 		return fmt.Errorf("enroll: %w", err)
 	}
+	url := e.upstreamURL()
 	if err := os.WriteFile(e.upstreamFile(), []byte(url+"\n"), 0o600); err != nil {
 		return fmt.Errorf("record upstream: %w", err)
 	}
