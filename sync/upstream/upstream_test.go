@@ -37,7 +37,7 @@ func (c *clock) add(d time.Duration) {
 
 func newClock() *clock { return &clock{t: time.Date(2020, 2, 20, 8, 0, 0, 0, time.UTC)} }
 
-func open(t *testing.T, path string, opts ...Option) *Server {
+func open(t testing.TB, path string, opts ...Option) *Server {
 	t.Helper()
 	s, err := Open(path, opts...)
 	if err != nil {
@@ -47,7 +47,7 @@ func open(t *testing.T, path string, opts ...Option) *Server {
 	return s
 }
 
-func newServer(t *testing.T, opts ...Option) (*Server, *clock) {
+func newServer(t testing.TB, opts ...Option) (*Server, *clock) {
 	t.Helper()
 	clk := newClock()
 	return open(t, filepath.Join(t.TempDir(), "up.db"), append([]Option{WithClock(clk.now)}, opts...)...), clk
