@@ -245,6 +245,8 @@ func layerCounts(l *bolt.Bucket) (persons, jtis uint64) {
 // unchanged. RevocationsAsOf becomes now only once the feed is applied.
 //
 // A snapshot too large for one JWS comes in pages: see BeginRevocationSnapshot.
+// bbolt has one writer at a time: a Record waits while a feed is applied
+// (about 2 s for a million entries; lookups go on meanwhile).
 func (db *DB) ApplyRevocations(token string, now time.Time) (*verify.RevocationFeed, error) {
 	roots, err := db.Roots()
 	if err != nil {
