@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"yanma/verify"
+)
+
+func runCmd(t *testing.T, ctx context.Context, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	err := run(ctx, args, &out, &errb)
+	return out.String(), err
+}
+
+// decodePNG reads the QR text back from a PNG with gozxing.
+func decodePNG(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("decode %s: %v", path, err)
+	}
+	return res.GetText()
+}
+
+// The offline commands on a data directory: the issued PNG holds the
+// credential, which verifies against the root and trust list written out.
+func TestCommandsDirect(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	pngPath := filepath.Join(dir, "code.png")
+	cred, err := runCmd(t, ctx, "issue", "--data", data, "--sub", "p-1", "--name", "张三丰", "--id", "450103199001011234", "--png", pngPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred = strings.TrimSpace(cred)
+	if got := decodePNG(t, pngPath); got != cred {
+		t.Fatalf("QR holds %q…, want the credential", got[:min(20, len(got))])
+	}
+	rootOut, err := runCmd(t, ctx, "root", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := verify.ParsePublicJWK([]byte(strings.TrimSpace(rootOut)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustPath := filepath.Join(dir, "trust.jws")
+	if _, err := runCmd(t, ctx, "trust-list", "--data", data, "--out", trustPath); err != nil {
+		t.Fatal(err)
+	}
+	tj, _ := os.ReadFile(trustPath)
+	if _, err := verify.ParseTrustList(strings.TrimSpace(string(tj)), []verify.JWK{root}, time.Now()); err != nil {
+		t.Fatalf("trust list: %v", err)
+	}
+	if _, err := runCmd(t, ctx, "set-color", "--data", data, "--sub", "p-1", "--color", "yellow"); err != nil {
+		t.Fatal(err)
+	}
+	feedOut, err := runCmd(t, ctx, "revocations", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed, err := verify.ParseRevocationFeed(strings.TrimSpace(feedOut), []verify.JWK{root})
+	if err != nil || !feed.Full || feed.Count != 1 {
+		t.Fatalf("snapshot: %+v %v", feed, err)
+	}
+	code, err := runCmd(t, ctx, "enroll-code", "--data", data)
+	if err != nil || len(strings.TrimSpace(code)) != 14 {
+		t.Fatalf("enroll code %q: %v", code, err)
+	}
+
+	usage := []struct {
+		name string
+		args []string
+	}{
+		{"no command", nil},
+		{"unknown command", []string{"frobnicate"}},
+		{"issue without sub", []string{"issue", "--data", data}},
+		{"stray argument", []string{"root", "--data", data, "extra"}},
+	}
+	for _, tt := range usage {
+		t.Run(tt.name, func(t *testing.T) {
+			var ee exitError
+			if _, err := runCmd(t, ctx, tt.args...); !errors.As(err, &ee) || ee.code != 2 {
+				t.Fatalf("got %v, want exit status 2", err)
+			}
+		})
+	}
+}
+
+// While `upstream serve` holds the file, the other commands go through its
+// admin API.
+func TestCommandsThroughRunningServer(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, &bytes.Buffer{}, &bytes.Buffer{}) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(data, urlFile)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server never wrote its address")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	pngPath := filepath.Join(dir, "code.png")
+	cred, err := runCmd(t, context.Background(), "issue", "--data", data, "--sub", "p-2", "--color", "red", "--png", pngPath)
+	if err != nil {
+		t.Fatalf("issue through the server: %v", err)
+	}
+	if got := decodePNG(t, pngPath); got != strings.TrimSpace(cred) {
+		t.Fatal("QR does not hold the credential")
+	}
+	if _, err := runCmd(t, context.Background(), "enroll-code", "--data", data); err != nil {
+		t.Fatalf("enroll-code through the server: %v", err)
+	}
+	if _, err := runCmd(t, context.Background(), "revocations", "--data", data); err != nil {
+		t.Fatalf("revocations through the server: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(data, urlFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("serve.url left behind: %v", err)
+	}
+}
