@@ -180,3 +180,35 @@ func TestPullNotPinned(t *testing.T) {
 		t.Fatalf("pull: %v", err)
 	}
 }
+
+// A page served again in place of the next one (a replaying cache, say)
+// leaves the snapshot short of its signed count: nothing is applied, and
+// the pull starts the snapshot again and gets it whole.
+func TestSnapshotCountMismatchStartsAgain(t *testing.T) {
+	ctx := context.Background()
+	up := newUpstream(t, upstream.WithPageSize(4), upstream.WithMaxDelta(2))
+	p, err := faultproxy.New(up.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	db, c := enrolled(t, up, p.URL())
+	revokeMany(t, up.Server, "z", 9)
+	first, err := up.Revocations(ctx, 0)
+	if err != nil || first.Next == "" {
+		t.Fatalf("first page: %v, next %q", err, first.Next)
+	}
+	// Page 1 passes; the request for page 2 gets page 1 again, with no
+	// Snapshot-Next: the terminal takes it for the last page.
+	p.Inject(faultproxy.Fault{Kind: faultproxy.Pass, Path: wire.PathRevocations, Times: 1},
+		faultproxy.Fault{Kind: faultproxy.Respond, Path: wire.PathRevocations, Times: 1, Body: []byte(first.JWS)})
+	if err := c.Pull(ctx); err != nil {
+		t.Fatalf("pull: %v", err)
+	}
+	if p.Hits(faultproxy.Respond) != 1 {
+		t.Fatal("the replayed page was never served")
+	}
+	if persons, _ := db.RevocationCounts(); persons != 9 || db.RevocationSeq() != 9 {
+		t.Fatalf("persons %d seq %d, want 9 and 9", persons, db.RevocationSeq())
+	}
+}
