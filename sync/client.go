@@ -245,11 +245,22 @@ func (c *Client) measureClock(r *response) {
 	off := d.Add(500 * time.Millisecond).Sub(mid).Round(time.Second)
 	c.mu.Lock()
 	c.offset = off
+	// Written to the store (a durable commit) only when it moved or the
+	// stored measurement is getting old, not on every batch of a push.
+	st := c.db.SyncStatus()
+	persist := st.ClockMeasured.IsZero() || st.ClockOffset != off || r.recv.Sub(st.ClockMeasured) >= clockRefresh
 	c.mu.Unlock()
+	if !persist {
+		return
+	}
 	if err := c.db.SetClockOffset(off, r.recv); err != nil {
 		c.log.Warn("clock offset not recorded", "err", err)
 	}
 }
+
+// clockRefresh is how old a stored clock measurement may get before an
+// unchanged offset is written again.
+const clockRefresh = 10 * time.Minute
 
 // upstreamNow is our clock corrected by the last measured offset: what
 // device tokens are dated with, so a terminal whose clock drifted still

@@ -21,7 +21,7 @@ func (c *Client) Pull(ctx context.Context) error {
 	c.run.Lock()
 	defer c.run.Unlock()
 	err := c.pull(ctx)
-	c.noteResult(err, true, false)
+	c.noteResult(err, err == nil, false)
 	return err
 }
 

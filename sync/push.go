@@ -21,7 +21,7 @@ func (c *Client) Push(ctx context.Context) error {
 	c.run.Lock()
 	defer c.run.Unlock()
 	err := c.push(ctx)
-	c.noteResult(err, false, true)
+	c.noteResult(err, false, err == nil)
 	return err
 }
 

@@ -44,27 +44,24 @@ func (c *Client) Status() Status {
 	return st
 }
 
-// noteResult records the outcome of a step for Status.
+// noteResult records the outcome of a step for Status: pulled and pushed
+// say which parts completed (a pull can complete while the push fails).
 func (c *Client) noteResult(err error, pulled, pushed bool) {
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.status.LastAttempt = now
 	c.status.LastError = err
-	if err != nil {
-		// Not online if the upstream could not be reached; a refusal is
-		// an answer, but one that leaves the terminal without sync.
-		c.status.Online = false
-		return
-	}
-	c.status.Online = true
+	// Not online after any failure: a refusal is an answer, but one that
+	// leaves the terminal without sync.
+	c.status.Online = err == nil
 	if pulled {
 		c.status.LastPull = now
 	}
 	if pushed {
 		c.status.LastPush = now
 	}
-	if pulled && pushed {
+	if err == nil && pulled && pushed {
 		c.status.LastSuccess = now
 	}
 }
@@ -83,16 +80,6 @@ func (c *Client) SyncOnce(ctx context.Context) error {
 	serr := c.push(ctx)
 	err := errors.Join(perr, serr)
 	c.noteResult(err, perr == nil, serr == nil)
-	if perr == nil && serr != nil {
-		c.mu.Lock()
-		c.status.LastPull = c.now()
-		c.mu.Unlock()
-	}
-	if perr != nil && serr == nil {
-		c.mu.Lock()
-		c.status.LastPush = c.now()
-		c.mu.Unlock()
-	}
 	return err
 }
 
