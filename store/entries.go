@@ -18,6 +18,7 @@ type Entry struct {
 	ID           string            `json:"id"`
 	Time         time.Time         `json:"time"`
 	Site         verify.Site       `json:"site"`
+	Direction    string            `json:"direction,omitempty"` // "in" or "out" at gates that record both (community)
 	Issuer       string            `json:"iss,omitempty"`
 	JTI          string            `json:"jti,omitempty"`
 	Person       string            `json:"person,omitempty"` // PersonHash hex

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"slices"
 	gosync "sync"
 	"time"
 
@@ -37,6 +38,7 @@ type runConfig struct {
 	hold        time.Duration
 	profile     assets.Profile
 	retention   int
+	direction   string
 }
 
 func parseRunFlags(e *env, args []string) (runConfig, error) {
@@ -57,6 +59,7 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	fs.Float64Var(&c.fps, "fps", 30, "camera frame rate")
 	fs.BoolVar(&c.preview, "preview", false, "show the camera feed in a window, framed in the verdict's colour")
 	fs.DurationVar(&c.hold, "hold", tui.DefaultHoldFor, "how long a verdict stays on screen (default: the site profile's)")
+	fs.StringVar(&c.direction, "direction", getenv("YANMA_DIRECTION", ""), "in or out, at gates that record both ways (community)")
 	fs.IntVar(&c.retention, "retention-days", store.DefaultRetentionDays, "entries older than this are deleted")
 	if err := fs.Parse(args); err != nil {
 		return c, exitError{2}
@@ -76,6 +79,12 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	}
 	if c.profile, err = cfg.Profile(string(c.site)); err != nil {
 		return c, err
+	}
+	if c.direction != "" && !slices.Contains(c.profile.Directions, c.direction) {
+		return c, fmt.Errorf("--direction %q: site %s records %v", c.direction, c.site, c.profile.Directions)
+	}
+	if c.direction == "" && len(c.profile.Directions) > 0 {
+		c.direction = c.profile.Directions[0] // one lane per kiosk; the first is the way in
 	}
 	if !holdSet && c.profile.HoldFor > 0 {
 		c.hold = time.Duration(c.profile.HoldFor)
@@ -202,13 +211,14 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 
 	t := &terminal{
-		verifier: verify.New(db, db, db, verify.WithClock(e.now), verify.WithAcceptStaleData(cfg.acceptStale)),
-		rec:      db,
-		site:     cfg.site,
-		display:  display,
-		temps:    temps,
-		now:      e.now,
-		log:      e.log,
+		verifier:  verify.New(db, db, db, verify.WithClock(e.now), verify.WithAcceptStaleData(cfg.acceptStale)),
+		rec:       db,
+		site:      cfg.site,
+		direction: cfg.direction,
+		display:   display,
+		temps:     temps,
+		now:       e.now,
+		log:       e.log,
 	}
 	syncer, err := e.startSync(ctx, &wg, db, cfg.offline)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"yanma/verify"
 )
@@ -72,7 +73,17 @@ func cmdRevocations(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	held := db.RevocationSeq()
-	feed, err := db.ApplyRevocations(string(trimToken(b)), e.now())
+	token := string(trimToken(b))
+	// A feed from a USB stick is only as fresh as its signature: the data is
+	// as of its iat, however late it is carried in, so an old stick cannot
+	// hide that the terminal's revocations are stale.
+	asOf := e.now()
+	if roots, err := db.Roots(); err == nil {
+		if f, err := verify.ParseRevocationFeed(token, roots); err == nil && f.Iat > 0 && time.Unix(f.Iat, 0).Before(asOf) {
+			asOf = time.Unix(f.Iat, 0)
+		}
+	}
+	feed, err := db.ApplyRevocations(token, asOf)
 	if err != nil {
 		return fmt.Errorf("revocations import %s: refused, nothing changed (held seq %d): %w", args[1], held, err)
 	}

@@ -19,6 +19,11 @@ func TestExportBehindPIN(t *testing.T) {
 	red := issue(t, up, "exp-red", verify.Red)
 	green := issue(t, up, "exp-green", verify.Green)
 	term.mustRun(red+"\n"+green+"\n36.4\n", "run", "--offline", "--ui", "json", "--source", "stdin")
+	// A community gate records the way people go.
+	term.mustRun(green+"\n36.5\n", "run", "--offline", "--ui", "json", "--source", "stdin", "--site", "community", "--direction", "out")
+	if _, err := term.run("", "run", "--offline", "--source", "stdin", "--site", "road", "--direction", "out"); err == nil {
+		t.Fatal("a road checkpoint accepted a direction")
+	}
 
 	if _, err := term.run("", "export"); err == nil {
 		t.Fatal("export without a PIN set succeeded")
@@ -42,8 +47,11 @@ func TestExportBehindPIN(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CSV: %v", err)
 	}
-	if len(rows) != 3 || !strings.Contains(strings.Join(rows[1], ","), "陈*") {
-		t.Fatalf("CSV rows = %q; want a header and two entries with 陈*", rows)
+	if len(rows) != 4 || !strings.Contains(strings.Join(rows[1], ","), "陈*") {
+		t.Fatalf("CSV rows = %q; want a header and three entries with 陈*", rows)
+	}
+	if rows[3][1] != "community gate (out)" {
+		t.Fatalf("community entry's site column = %q, want the direction in it", rows[3][1])
 	}
 
 	xlsx := filepath.Join(t.TempDir(), "red.xlsx")

@@ -37,8 +37,10 @@ type terminal struct {
 	verifier *verify.Verifier
 	rec      recorder
 	site     verify.Site
-	display  ui.Display
-	temps    thermometer
+	// direction is "in" or "out" at gates that record both ways.
+	direction string
+	display   ui.Display
+	temps     thermometer
 	// recorded is told of every entry recorded, and whether it queued a
 	// report, so the sync loop can push at once and the status line update.
 	recorded func(reported bool)
@@ -106,6 +108,7 @@ func (t *terminal) handle(ctx context.Context, text string) (store.Entry, error)
 	entry := store.Entry{
 		Time:         at,
 		Site:         t.site,
+		Direction:    t.direction,
 		Issuer:       res.Issuer,
 		JTI:          res.JTI,
 		Name:         res.Name,

@@ -25,7 +25,7 @@ func (o Options) row(e store.Entry) []string {
 	}
 	return []string{
 		e.Time.In(o.loc()).Format("2006-01-02 15:04:05"),
-		i18n.Site(e.Site, o.Lang),
+		site(e, o.Lang),
 		e.Name,
 		e.IDMasked,
 		i18n.Color(e.Color, o.Lang),
@@ -36,6 +36,18 @@ func (o Options) row(e store.Entry) []string {
 		e.Issuer,
 		e.ID,
 	}
+}
+
+// site names the checkpoint, with the direction at gates that record both.
+func site(e store.Entry, lang string) string {
+	s := i18n.Site(e.Site, lang)
+	if e.Direction == "" {
+		return s
+	}
+	if i18n.English(lang) {
+		return s + " (" + i18n.Direction(e.Direction, lang) + ")"
+	}
+	return s + "（" + i18n.Direction(e.Direction, lang) + "）"
 }
 
 // reason says why a person was refused: the verification reason for a code

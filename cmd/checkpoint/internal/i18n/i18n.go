@@ -182,6 +182,18 @@ func YesNo(b bool, lang string) string {
 	return pick(English(lang), "否", "no")
 }
 
+// Direction is the word for a gate's direction ("in", "out").
+func Direction(d string, lang string) string {
+	en := English(lang)
+	switch d {
+	case "in":
+		return pick(en, "进", "in")
+	case "out":
+		return pick(en, "出", "out")
+	}
+	return d
+}
+
 func pick(en bool, zh, english string) string {
 	if en {
 		return english
