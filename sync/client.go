@@ -57,6 +57,7 @@ type Client struct {
 	status Status
 	snap   *pendingSnapshot // a paged snapshot being received, resumed on the next pull
 	offset time.Duration    // upstream clock minus ours, last measured
+	pushOK bool             // the last push got through: kicks push at once
 }
 
 // Option configures a Client.

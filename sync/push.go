@@ -22,6 +22,7 @@ func (c *Client) Push(ctx context.Context) error {
 	defer c.run.Unlock()
 	err := c.push(ctx)
 	c.noteResult(err, false, err == nil)
+	c.setPushOK(err == nil)
 	return err
 }
 

@@ -80,6 +80,7 @@ func (c *Client) SyncOnce(ctx context.Context) error {
 	serr := c.push(ctx)
 	err := errors.Join(perr, serr)
 	c.noteResult(err, perr == nil, serr == nil)
+	c.setPushOK(serr == nil)
 	return err
 }
 
@@ -96,8 +97,8 @@ func (c *Client) Kick() {
 // answers; while it does not, it tries again after an exponential backoff
 // with jitter (so ten thousand terminals do not knock at once when it
 // comes back), and syncs in full as soon as it answers. A Kick pushes at
-// once while online; while offline the next backoff probe delivers. It
-// returns ctx.Err().
+// once while pushes get through (even if a pull was refused); otherwise the
+// next backoff probe delivers. It returns ctx.Err().
 func (c *Client) Run(ctx context.Context) error {
 	failures := 0
 	for {
@@ -121,14 +122,28 @@ func (c *Client) Run(ctx context.Context) error {
 			wait = max(c.interval, c.maxBack)
 			c.log.Warn("sync refused; operator action needed", "err", err)
 		}
-		if !c.waitNext(ctx, wait, err == nil) {
+		if !c.waitNext(ctx, wait, c.pushWorks()) {
 			return ctx.Err()
 		}
 	}
 }
 
-// waitNext waits for the next attempt; while online a kick cuts the wait
-// short with a push of its own. It returns false when ctx ended.
+// setPushOK records whether the last push got through.
+func (c *Client) setPushOK(ok bool) {
+	c.mu.Lock()
+	c.pushOK = ok
+	c.mu.Unlock()
+}
+
+func (c *Client) pushWorks() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pushOK
+}
+
+// waitNext waits for the next attempt; while pushes get through (even if
+// the last pull was refused) a kick cuts the wait short with a push of its
+// own. It returns false when ctx ended.
 func (c *Client) waitNext(ctx context.Context, wait time.Duration, online bool) bool {
 	next := c.now().Add(wait)
 	c.mu.Lock()
