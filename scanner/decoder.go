@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"log/slog"
+	"math"
+	"slices"
 	"time"
 
 	"gocv.io/x/gocv"
@@ -145,7 +148,13 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		gocv.Resize(gray, &small, image.Pt(int(float64(gray.Cols())/scale), int(float64(gray.Rows())/scale)), 0, 0, gocv.InterpolationArea)
 		work = small
 	}
-	v := &variants{base: work}
+	v := &variants{base: work, maxDouble: maxDoubleSide}
+	if d.budget <= 0 {
+		// Offline decoding of files can afford doubling a 720p frame, which
+		// reads codes of 2–3.5 px per module that gozxing's finder-pattern
+		// tolerances miss at the original size.
+		v.maxDouble = max(maxDoubleSide, 1920)
+	}
 	defer v.close()
 
 	cascade := matCascade
@@ -162,7 +171,7 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 			cut = true
 			break
 		}
-		img, f := v.get(p.variant)
+		img, back := v.get(p.variant)
 		if img == nil {
 			continue
 		}
@@ -173,11 +182,13 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		codes, err := qr.Decode(img, o)
 		switch {
 		case err == nil:
+			codes = d.more(img, o, codes, deadline)
 			out := make([]Code, 0, len(codes))
 			for _, c := range codes {
 				oc := Code{Text: c.Text}
 				for _, pt := range c.Points {
-					oc.Points = append(oc.Points, image.Pt(int(float64(pt.X)*f*scale), int(float64(pt.Y)*f*scale)))
+					bp := back(pt)
+					oc.Points = append(oc.Points, image.Pt(int(float64(bp.X)*scale), int(float64(bp.Y)*scale)))
 				}
 				out = append(out, oc)
 			}
@@ -195,6 +206,77 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 	return nil, ErrNoCode
 }
 
+// maxCodes is the most codes one frame is searched for.
+const maxCodes = 4
+
+// more looks for further codes in img after codes were found there: it
+// whitens the found codes and reads again, until nothing new turns up, the
+// frame holds maxCodes, or the budget is spent. gozxing's multi reader
+// misses the second code whenever its candidate selection pairs finder
+// patterns across codes; erasing what was read removes the confusion.
+func (d *Decoder) more(img *image.Gray, o qr.Options, codes []qr.Code, deadline time.Time) []qr.Code {
+	o.Multi = false
+	if deadline.IsZero() || o.Deadline.IsZero() {
+		o.Deadline = deadline
+	}
+	var erased *image.Gray
+	for len(codes) < maxCodes {
+		if !deadline.IsZero() && d.now().After(deadline) {
+			return codes
+		}
+		if erased == nil {
+			erased = &image.Gray{Pix: append([]byte(nil), img.Pix...), Stride: img.Stride, Rect: img.Rect}
+		}
+		for _, c := range codes {
+			whiten(erased, c.Points, o.Invert)
+		}
+		found, err := qr.Decode(erased, o)
+		if err != nil {
+			return codes
+		}
+		added := false
+		for _, f := range found {
+			if !slices.ContainsFunc(codes, func(c qr.Code) bool { return c.Text == f.Text }) {
+				codes = append(codes, f)
+				added = true
+			}
+		}
+		if !added {
+			return codes
+		}
+	}
+	return codes
+}
+
+// whiten paints over the code whose finder-pattern centres (bottom-left,
+// top-left, top-right, maybe the alignment pattern) are pts: the bounding
+// box of the parallelogram they span, grown by the finder patterns' reach.
+// For an inverted pass the code is dark-on-light after inversion, so the
+// paint is black.
+func whiten(g *image.Gray, pts []image.Point, inverted bool) {
+	if len(pts) < 3 {
+		return
+	}
+	bl, tl, tr := pts[0], pts[1], pts[2]
+	br := tr.Add(bl).Sub(tl)
+	r := image.Rectangle{Min: tl, Max: tl}
+	for _, p := range []image.Point{bl, tr, br} {
+		r = r.Union(image.Rectangle{Min: p, Max: p.Add(image.Pt(1, 1))})
+	}
+	pad := max(r.Dx(), r.Dy())/6 + 2
+	r = r.Inset(-pad).Intersect(g.Rect)
+	v := byte(255)
+	if inverted {
+		v = 0
+	}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		row := g.Pix[(y-g.Rect.Min.Y)*g.Stride+(r.Min.X-g.Rect.Min.X):]
+		for x := 0; x < r.Dx(); x++ {
+			row[x] = v
+		}
+	}
+}
+
 // variant names a pre-processed version of the frame.
 type variant int
 
@@ -203,6 +285,8 @@ const (
 	vCLAHE                 // contrast-limited adaptive histogram equalisation
 	vHalf                  // halved with area averaging (moiré, noise)
 	vDouble                // doubled (codes of 2–3 px per module), small frames only
+	vRot45                 // turned by 45°: gozxing's finder check fails near 45°
+	nVariants
 )
 
 type matPass struct {
@@ -217,6 +301,7 @@ var matCascade = []matPass{
 	{vCLAHE, qr.Options{}},
 	{vHalf, qr.Options{}},
 	{vGray, qr.Options{Binarizer: qr.GlobalHistogram}},
+	{vRot45, qr.Options{}},
 	{vCLAHE, qr.Options{Invert: true}},
 	{vDouble, qr.Options{}},
 	{vHalf, qr.Options{Invert: true}},
@@ -240,54 +325,89 @@ const maxDoubleSide = 800
 // variants makes each pre-processed frame once, on first use, and closes
 // them all at the end of the frame.
 type variants struct {
-	base gocv.Mat
-	mats [4]gocv.Mat
-	imgs [4]*image.Gray
-	done [4]bool
+	base      gocv.Mat
+	maxDouble int
+	mats      [nVariants]gocv.Mat
+	imgs      [nVariants]*image.Gray
+	maps      [nVariants]func(image.Point) image.Point
+	done      [nVariants]bool
 }
 
-// get returns the variant as a gray image and the factor that maps its
+// get returns the variant as a gray image and the function that maps its
 // coordinates back to the base frame's; nil when it does not apply.
-func (v *variants) get(k variant) (*image.Gray, float64) {
-	factor := [4]float64{1, 1, 2, 0.5}[k]
+func (v *variants) get(k variant) (*image.Gray, func(image.Point) image.Point) {
 	if v.done[k] {
-		return v.imgs[k], factor
+		return v.imgs[k], v.maps[k]
 	}
 	v.done[k] = true
+	scale := func(f float64) func(image.Point) image.Point {
+		return func(p image.Point) image.Point { return image.Pt(int(float64(p.X)*f), int(float64(p.Y)*f)) }
+	}
 	var m gocv.Mat
+	var back func(image.Point) image.Point
 	switch k {
 	case vGray:
 		img, err := grayView(v.base)
 		if err != nil {
-			return nil, 0
+			return nil, nil
 		}
-		v.imgs[k] = img
-		return img, factor
+		v.imgs[k], v.maps[k] = img, scale(1)
+		return img, v.maps[k]
 	case vCLAHE:
 		m = gocv.NewMat()
 		c := gocv.NewCLAHEWithParams(3, image.Pt(8, 8))
 		c.Apply(v.base, &m)
 		c.Close()
+		back = scale(1)
 	case vHalf:
 		if min(v.base.Cols(), v.base.Rows()) < 2*qr.MinHalfSide {
-			return nil, 0
+			return nil, nil
 		}
 		m = gocv.NewMat()
 		gocv.Resize(v.base, &m, image.Pt(v.base.Cols()/2, v.base.Rows()/2), 0, 0, gocv.InterpolationArea)
+		back = scale(2)
 	case vDouble:
-		if max(v.base.Cols(), v.base.Rows()) > maxDoubleSide {
-			return nil, 0
+		if max(v.base.Cols(), v.base.Rows()) > v.maxDouble {
+			return nil, nil
 		}
 		m = gocv.NewMat()
 		gocv.Resize(v.base, &m, image.Pt(v.base.Cols()*2, v.base.Rows()*2), 0, 0, gocv.InterpolationCubic)
+		back = scale(0.5)
+	case vRot45:
+		m, back = rotate45(v.base)
 	}
 	v.mats[k] = m
 	img, err := grayView(m)
 	if err != nil {
-		return nil, 0
+		return nil, nil
 	}
-	v.imgs[k] = img
-	return img, factor
+	v.imgs[k], v.maps[k] = img, back
+	return img, back
+}
+
+// rotate45 turns g by 45° onto a canvas that holds all of it, and returns
+// the map from the turned image back to g.
+func rotate45(g gocv.Mat) (gocv.Mat, func(image.Point) image.Point) {
+	w, h := float64(g.Cols()), float64(g.Rows())
+	c := math.Sqrt2 / 2
+	nw, nh := (w+h)*c, (w+h)*c
+	cx, cy, ncx, ncy := w/2, h/2, nw/2, nh/2
+	a := gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
+	defer a.Close()
+	// x' = c(x-cx) + c(y-cy) + ncx ; y' = -c(x-cx) + c(y-cy) + ncy
+	a.SetDoubleAt(0, 0, c)
+	a.SetDoubleAt(0, 1, c)
+	a.SetDoubleAt(0, 2, ncx-c*cx-c*cy)
+	a.SetDoubleAt(1, 0, -c)
+	a.SetDoubleAt(1, 1, c)
+	a.SetDoubleAt(1, 2, ncy+c*cx-c*cy)
+	out := gocv.NewMat()
+	gocv.WarpAffineWithParams(g, &out, a, image.Pt(int(nw), int(nh)), gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
+	back := func(p image.Point) image.Point {
+		dx, dy := float64(p.X)-ncx, float64(p.Y)-ncy
+		return image.Pt(int(c*dx-c*dy+cx), int(c*dx+c*dy+cy))
+	}
+	return out, back
 }
 
 func (v *variants) close() {

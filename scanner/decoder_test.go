@@ -226,3 +226,33 @@ func TestFirstPassAlwaysRuns(t *testing.T) {
 		t.Fatalf("dark code past the budget: err = %v, want ErrBudget (an ErrNoCode)", err)
 	}
 }
+
+// TestTurnedCode: a code turned by 45° in a frame is read, and the points
+// reported for it (mapped back from whichever pass read it) lie on it.
+func TestTurnedCode(t *testing.T) {
+	code := mustRender(t, credentialText, 3)
+	frame, err := toBGR(Presentations(900, 900, []image.Image{code}, 1, 0)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer frame.Close()
+	gray := gocv.NewMat()
+	defer gray.Close()
+	gocv.CvtColor(frame, &gray, gocv.ColorBGRToGray)
+	turned, _ := rotate45(gray)
+	defer turned.Close()
+	codes, err := testDecoder().DecodeMatCodes(turned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(codes) != 1 || codes[0].Text != credentialText {
+		t.Fatalf("codes %+v", codes)
+	}
+	c := image.Pt(turned.Cols()/2, turned.Rows()/2)
+	reach := code.Bounds().Dx() * 3 / 4 // half the diagonal, about
+	for _, p := range codes[0].Points {
+		if d := p.Sub(c); d.X*d.X+d.Y*d.Y > reach*reach {
+			t.Errorf("point %v is off the code centred at %v", p, c)
+		}
+	}
+}

@@ -349,10 +349,9 @@ func placePhone(r *rand.Rand, cat category, f *frame, code image.Image, modulePx
 			lo, hi = float64(f.h)/2, float64(f.h)/2
 		}
 		cy := uniform(r, lo, hi)
-		var dst [4]gocv.Point2f
-		ok := true
-		for i, c := range corners {
-			X, Y := c[0]-ccx, c[1]-ccy
+		// project maps a point of the phone image into the frame.
+		project := func(px, py float64) (float64, float64, bool) {
+			X, Y := px-ccx, py-ccy
 			// in-plane rotation, then tilt about x and y
 			X, Y = X*math.Cos(rz)-Y*math.Sin(rz), X*math.Sin(rz)+Y*math.Cos(rz)
 			Z := 0.0
@@ -360,16 +359,27 @@ func placePhone(r *rand.Rand, cat category, f *frame, code image.Image, modulePx
 			X, Z = X*math.Cos(ay)+Z*math.Sin(ay), -X*math.Sin(ay)+Z*math.Cos(ay)
 			Z += dist
 			if Z < dist*0.2 {
-				ok = false
-				break
+				return 0, 0, false
 			}
-			dst[i] = gocv.Point2f{X: float32(cx + fl*X/Z), Y: float32(cy + fl*Y/Z)}
+			return cx + fl*X/Z, cy + fl*Y/Z, true
+		}
+		var dst [4]gocv.Point2f
+		ok := true
+		for i, c := range corners {
+			x, y, good := project(c[0], c[1])
+			ok = ok && good
+			dst[i] = gocv.Point2f{X: float32(x), Y: float32(y)}
+		}
+		// The whole code, quiet zone included, must be in the frame (the
+		// phone need not be).
+		hs := float64(modules*srcMod) / 2
+		for _, c := range [4][2]float64{{-1, -1}, {1, -1}, {1, 1}, {-1, 1}} {
+			x, y, good := project(ccx+c[0]*hs, ccy+c[1]*hs)
+			if !good || x < 2 || y < 2 || x > float64(f.w-2) || y > float64(f.h-2) {
+				ok = false
+			}
 		}
 		if !ok {
-			continue
-		}
-		// The code itself must be inside the frame (the phone may not be).
-		if !codeInside(dst, pw, ph, ccx, ccy, float64(modules*srcMod), f) {
 			continue
 		}
 		src := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{{X: 0, Y: 0}, {X: float32(pw), Y: 0}, {X: float32(pw), Y: float32(ph)}, {X: 0, Y: float32(ph)}})
@@ -390,21 +400,6 @@ func placePhone(r *rand.Rand, cat category, f *frame, code image.Image, modulePx
 		return nil
 	}
 	return fmt.Errorf("no placement for a %.1f px/module code: %w", modulePx, errNoFit)
-}
-
-// codeInside checks the code's square (side px in phone coordinates, centred
-// at ccx, ccy) maps inside the frame, using the phone quad's bilinear map.
-func codeInside(q [4]gocv.Point2f, pw, ph, ccx, ccy, side float64, f *frame) bool {
-	for _, c := range [4][2]float64{{-1, -1}, {1, -1}, {1, 1}, {-1, 1}} {
-		u := (ccx + c[0]*side/2) / pw
-		v := (ccy + c[1]*side/2) / ph
-		x := (1-u)*(1-v)*float64(q[0].X) + u*(1-v)*float64(q[1].X) + u*v*float64(q[2].X) + (1-u)*v*float64(q[3].X)
-		y := (1-u)*(1-v)*float64(q[0].Y) + u*(1-v)*float64(q[1].Y) + u*v*float64(q[2].Y) + (1-u)*v*float64(q[3].Y)
-		if x < 4 || y < 4 || x > float64(f.w-4) || y > float64(f.h-4) {
-			return false
-		}
-	}
-	return true
 }
 
 func clamp(v float64) byte {
