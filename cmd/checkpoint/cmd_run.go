@@ -211,14 +211,15 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 
 	t := &terminal{
-		verifier:  verify.New(db, db, db, verify.WithClock(e.now), verify.WithAcceptStaleData(cfg.acceptStale)),
-		rec:       db,
-		site:      cfg.site,
-		direction: cfg.direction,
-		display:   display,
-		temps:     temps,
-		now:       e.now,
-		log:       e.log,
+		verifier:   verify.New(db, db, db, verify.WithClock(e.now), verify.WithAcceptStaleData(cfg.acceptStale)),
+		rec:        db,
+		site:       cfg.site,
+		direction:  cfg.direction,
+		attendance: &attendance{entries: db, profile: cfg.profile, lang: e.lang},
+		display:    display,
+		temps:      temps,
+		now:        e.now,
+		log:        e.log,
 	}
 	syncer, err := e.startSync(ctx, &wg, db, cfg.offline)
 	if err != nil {

@@ -99,6 +99,9 @@ func verdictLine(ev ui.Event, lang string) string {
 	for _, w := range r.Warnings {
 		line += " warning=" + string(w)
 	}
+	if ev.Message != "" {
+		line += " (" + ev.Message + ")"
+	}
 	if ev.PendingReport {
 		state := "待上报"
 		if i18n.English(lang) {

@@ -39,8 +39,10 @@ type terminal struct {
 	site     verify.Site
 	// direction is "in" or "out" at gates that record both ways.
 	direction string
-	display   ui.Display
-	temps     thermometer
+	// attendance notes first arrivals and lateness (enterprise; nil elsewhere).
+	attendance *attendance
+	display    ui.Display
+	temps      thermometer
 	// recorded is told of every entry recorded, and whether it queued a
 	// report, so the sync loop can push at once and the status line update.
 	recorded func(reported bool)
@@ -105,6 +107,7 @@ func (t *terminal) handle(ctx context.Context, text string) (store.Entry, error)
 	}
 
 	at := t.now()
+	note := t.attendance.note(res, at) // before this entry is recorded
 	entry := store.Entry{
 		Time:         at,
 		Site:         t.site,
@@ -146,6 +149,6 @@ func (t *terminal) handle(ctx context.Context, text string) (store.Entry, error)
 	if t.recorded != nil {
 		t.recorded(rep != nil)
 	}
-	t.display.Show(ui.Event{Kind: ui.KindDecided, Time: t.now(), Result: res, Decision: dec, EntryID: stored.ID, PendingReport: rep != nil})
+	t.display.Show(ui.Event{Kind: ui.KindDecided, Time: t.now(), Result: res, Decision: dec, EntryID: stored.ID, PendingReport: rep != nil, Message: note})
 	return stored, nil
 }

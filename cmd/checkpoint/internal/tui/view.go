@@ -168,6 +168,9 @@ func (m *model) details(w int) []string {
 		if l := m.reportLine(); l != "" {
 			out = append(out, l)
 		}
+		if m.last.Message != "" { // attendance at enterprise gates
+			out = append(out, " "+m.r.NewStyle().Bold(true).Render("ⓘ "+m.last.Message))
+		}
 	}
 	if m.screen == screenTemp && m.rejected != "" {
 		out = append(out, " "+m.r.NewStyle().Bold(true).Foreground(lipgloss.Color("208")).Render(

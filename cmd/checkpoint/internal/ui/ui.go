@@ -44,7 +44,9 @@ type Event struct {
 	// delivered — for a fever this is "pending yellow".
 	PendingReport bool `json:"pending_report,omitempty"`
 	// Input is the rejected temperature text (KindTemperatureRejected).
-	Input   string  `json:"input,omitempty"`
+	Input string `json:"input,omitempty"`
+	// Message: what went wrong (KindError), why a temperature was refused,
+	// or a note beside a verdict (attendance at enterprise gates).
 	Message string  `json:"message,omitempty"`
 	Status  *Status `json:"status,omitempty"`
 }
