@@ -253,6 +253,11 @@ func TestVerifyReasons(t *testing.T) {
 		}},
 	}
 	runVerifyCases(t, w, tests)
+	for _, reason := range Reasons() {
+		if !slices.ContainsFunc(tests, func(c verifyCase) bool { return c.want == reason }) {
+			t.Errorf("no case for reason %s", reason)
+		}
+	}
 }
 
 func fullCTH(cred string) string {
