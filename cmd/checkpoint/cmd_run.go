@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"slices"
+	"strings"
 	gosync "sync"
 	"time"
 
@@ -195,19 +196,31 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if cfg.source == "stdin" {
 		src = lineScans{lines}
 	} else {
-		s, err := scanner.OpenSource(cfg.source, scanner.SourceOptions{
-			Width: cfg.width, Height: cfg.height, FPS: cfg.fps, Logger: e.log,
-		})
-		if err != nil {
-			return fmt.Errorf("open source %s: %w", cfg.source, err)
-		}
 		var opt scanner.ScannerOptions
 		if pv != nil {
 			opt.OnFrame = pv.onFrame
 		}
-		sc := scanner.NewScanner(s, scanner.NewDecoder(), opt)
-		defer sc.Close()
-		src = cameraScans{sc}
+		open := func() (*scanner.Scanner, error) {
+			s, err := scanner.OpenSource(cfg.source, scanner.SourceOptions{
+				Width: cfg.width, Height: cfg.height, FPS: cfg.fps, Logger: e.log,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("open source %s: %w", cfg.source, err)
+			}
+			return scanner.NewScanner(s, scanner.NewDecoder(), opt), nil
+		}
+		if strings.HasPrefix(cfg.source, "camera:") {
+			cam := &waitingCamera{open: open, display: display, now: e.now, log: e.log, every: 2 * time.Second, lang: e.lang}
+			defer cam.Close()
+			src = cam
+		} else {
+			sc, err := open() // a missing or unreadable file is the user's mistake: say so now
+			if err != nil {
+				return err
+			}
+			defer sc.Close()
+			src = cameraScans{sc}
+		}
 	}
 
 	t := &terminal{

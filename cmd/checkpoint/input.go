@@ -3,10 +3,15 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"strings"
+	"time"
+
+	"yanma/cmd/checkpoint/internal/ui"
 
 	"yanma/scanner"
 	"yanma/verify"
@@ -129,4 +134,66 @@ func parseSite(s string) (verify.Site, error) {
 		return site, nil
 	}
 	return "", fmt.Errorf("--site %q: want road, community, mall, transit or enterprise", s)
+}
+
+// waitingCamera opens the camera when the loop first asks for a code, and
+// keeps trying while there is none: a kiosk that boots before its camera is
+// plugged in (or whose camera is on another port) waits for it and says so on
+// screen, instead of exiting into a restart loop the officer cannot see.
+// Once open, the scanner itself reopens a camera that is unplugged.
+type waitingCamera struct {
+	open    func() (*scanner.Scanner, error)
+	display ui.Display
+	now     func() time.Time
+	log     *slog.Logger
+	every   time.Duration
+	lang    string
+
+	sc   *scanner.Scanner
+	told bool
+}
+
+func (c *waitingCamera) Next(ctx context.Context) (string, error) {
+	for c.sc == nil {
+		sc, err := c.open()
+		if err == nil {
+			c.sc = sc
+			if c.told {
+				c.log.Info("camera ready")
+			}
+			break
+		}
+		if !errors.Is(err, scanner.ErrCamera) {
+			return "", err
+		}
+		if !c.told {
+			c.told = true
+			c.log.Warn("camera not available; retrying", "err", err)
+			msg := "未找到摄像头，请检查连接，正在重试"
+			if c.lang == "en" {
+				msg = "camera not found: check the cable; retrying"
+			}
+			c.display.Show(ui.Event{Kind: ui.KindError, Time: c.now(), Message: msg})
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(c.every):
+		}
+	}
+	s, err := c.sc.Next(ctx)
+	return s.Text, err
+}
+
+func (c *waitingCamera) Done() {
+	if c.sc != nil {
+		c.sc.Done()
+	}
+}
+
+func (c *waitingCamera) Close() error {
+	if c.sc != nil {
+		return c.sc.Close()
+	}
+	return nil
 }
