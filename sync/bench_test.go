@@ -3,9 +3,12 @@ package sync
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,7 +128,8 @@ func BenchmarkFullSnapshot(b *testing.B) {
 				if err := db.PinRoots(up.RootJWK()); err != nil {
 					b.Fatal(err)
 				}
-				c := NewClient(up.URL(), db, WithRequestTimeout(10*time.Minute))
+				ct := &countingTransport{next: http.DefaultTransport}
+				c := NewClient(up.URL(), db, WithRequestTimeout(10*time.Minute), WithHTTPClient(&http.Client{Transport: ct}))
 				b.StartTimer()
 				if err := c.Pull(ctx); err != nil {
 					b.Fatal(err)
@@ -138,6 +142,7 @@ func BenchmarkFullSnapshot(b *testing.B) {
 				if err == nil {
 					b.ReportMetric(float64(fi.Size())/float64(n), "file-bytes/entry")
 				}
+				b.ReportMetric(float64(ct.n.Load())/float64(n), "wire-bytes/entry")
 				_ = db.Close()
 				b.StartTimer()
 			}
@@ -178,4 +183,30 @@ func snapshotUpstream(b *testing.B, n int) *testUpstream {
 		_ = s.Close()
 	})
 	return up
+}
+
+// countingTransport counts the body bytes received, as they came over the
+// wire (compressed).
+type countingTransport struct {
+	next http.RoundTripper
+	n    atomic.Int64
+}
+
+func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err == nil {
+		resp.Body = &countingBody{ReadCloser: resp.Body, n: &t.n}
+	}
+	return resp, err
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
 }
