@@ -128,6 +128,14 @@ func (r *reader) readAt(tl, tr, bl *detector.FinderPattern, dim int, pitch float
 		// the grid; the three finder patterns alone may do better.
 		res, pts, err = try(nil)
 	}
+	if err != nil && dim >= 45 && !r.late() {
+		if res, err = r.readLocal(tl, tr, bl, ap, dim, v, pitch); err == nil {
+			pts = []gozxing.ResultPoint{bl, tl, tr}
+			if ap != nil {
+				pts = append(pts, ap)
+			}
+		}
+	}
 	return res, pts, err
 }
 
