@@ -148,8 +148,8 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		gocv.Resize(gray, &small, image.Pt(int(float64(gray.Cols())/scale), int(float64(gray.Rows())/scale)), 0, 0, gocv.InterpolationArea)
 		work = small
 	}
-	v := &variants{base: work, maxDouble: maxDoubleSide}
-	if d.budget <= 0 {
+	v := &variants{base: work, maxDouble: maxDoubleSide, offline: d.budget <= 0}
+	if v.offline {
 		// Offline decoding of files can afford doubling a 720p frame, which
 		// reads codes of 2–3.5 px per module that gozxing's finder-pattern
 		// tolerances miss at the original size.
@@ -167,7 +167,9 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		// the finder-candidate cap): however slow the machine, or the race
 		// detector, every frame gets its cheap chance. The budget governs
 		// the harder passes.
-		if i > 0 && !deadline.IsZero() && d.now().After(deadline) {
+		if i > 0 && !deadline.IsZero() && d.now().Add(d.budget/minPassShare).After(deadline) {
+			// Too little budget left for a whole pass: a pass cut short
+			// wastes what it spent, and the next frame comes soon.
 			cut = true
 			break
 		}
@@ -205,6 +207,10 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 	}
 	return nil, ErrNoCode
 }
+
+// minPassShare: a pass starts only while 1/minPassShare of the budget is
+// left (3 ms of the default 25).
+const minPassShare = 8
 
 // maxCodes is the most codes one frame is searched for.
 const maxCodes = 4
@@ -327,6 +333,7 @@ const maxDoubleSide = 800
 type variants struct {
 	base      gocv.Mat
 	maxDouble int
+	offline   bool // no frame budget: afford the full-size variants
 	mats      [nVariants]gocv.Mat
 	imgs      [nVariants]*image.Gray
 	maps      [nVariants]func(image.Point) image.Point
@@ -374,7 +381,16 @@ func (v *variants) get(k variant) (*image.Gray, func(image.Point) image.Point) {
 		gocv.Resize(v.base, &m, image.Pt(v.base.Cols()*2, v.base.Rows()*2), 0, 0, gocv.InterpolationCubic)
 		back = scale(0.5)
 	case vRot45:
-		m, back = rotate45(v.base)
+		src, srcBack := v.base, func(p image.Point) image.Point { return p }
+		if min(v.base.Cols(), v.base.Rows()) >= minHalfFirst && !v.offline {
+			// A turned 720p frame is 2 megapixels; turn the halved one.
+			if h, hb := v.get(vHalf); h != nil {
+				src, srcBack = v.mats[vHalf], hb
+			}
+		}
+		var rb func(image.Point) image.Point
+		m, rb = rotate45(src)
+		back = func(p image.Point) image.Point { return srcBack(rb(p)) }
 	}
 	v.mats[k] = m
 	img, err := grayView(m)
