@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -46,6 +45,28 @@ func entryOf(k, v []byte) (verify.RevocationEntry, error) {
 	return verify.RevocationEntry{SH: hex.EncodeToString(k[1:]), Before: int64(binary.BigEndian.Uint64(v[8:]))}, nil
 }
 
+// logValue is a log entry as stored: the number of keys created up to
+// and including it (8 bytes), its state key, and for a person the
+// cut-off (8 bytes).
+func logValue(count uint64, key []byte, before int64) []byte {
+	v := append(u64(count), key...)
+	if key[0] == 'p' {
+		v = append(v, u64(uint64(before))...)
+	}
+	return v
+}
+
+// logEntry reads a log entry back.
+func logEntry(v []byte) (verify.RevocationEntry, error) {
+	switch {
+	case len(v) == 8+1+16+8 && v[8] == 'p':
+		return verify.RevocationEntry{SH: hex.EncodeToString(v[9:25]), Before: int64(binary.BigEndian.Uint64(v[25:]))}, nil
+	case len(v) > 9 && v[8] == 'j':
+		return verify.RevocationEntry{JTI: string(v[9:])}, nil
+	}
+	return verify.RevocationEntry{}, fmt.Errorf("revocation log entry of %d bytes", len(v))
+}
+
 // countAt is the number of keys created at or before seq.
 func countAt(log *bolt.Bucket, seq uint64) uint64 {
 	if seq == 0 {
@@ -63,6 +84,7 @@ func countAt(log *bolt.Bucket, seq uint64) uint64 {
 // put in arrival order would shift bbolt's in-memory nodes quadratically.
 func appendRevocations(tx *bolt.Tx, entries []verify.RevocationEntry) error {
 	meta, log, st := tx.Bucket(bucketMeta), tx.Bucket(bucketRevLog), tx.Bucket(bucketRevState)
+	log.FillPercent = 1.0 // seq keys only ever append
 	head := getU64(meta, keyRevHead)
 	count := countAt(log, head)
 	type update struct {
@@ -89,11 +111,7 @@ func appendRevocations(tx *bolt.Tx, entries []verify.RevocationEntry) error {
 			byKey[string(k)] = u
 		}
 		u.before = max(u.before, uint64(e.Before))
-		ej, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		if err := log.Put(u64(head), append(u64(count), ej...)); err != nil {
+		if err := log.Put(u64(head), logValue(count, k, e.Before)); err != nil {
 			return err
 		}
 	}
@@ -179,12 +197,9 @@ func (s *Server) Revocations(ctx context.Context, from uint64) (Feed, error) {
 			Entries: make([]verify.RevocationEntry, 0, head-from)}
 		c := tx.Bucket(bucketRevLog).Cursor()
 		for k, v := c.Seek(u64(from + 1)); k != nil; k, v = c.Next() {
-			if len(v) < 8 {
-				return fmt.Errorf("revocation log entry of %d bytes", len(v))
-			}
-			var e verify.RevocationEntry
-			if err := json.Unmarshal(v[8:], &e); err != nil {
-				return fmt.Errorf("revocation log: %w", err)
+			e, err := logEntry(v)
+			if err != nil {
+				return err
 			}
 			feed.Entries = append(feed.Entries, e)
 		}

@@ -23,7 +23,7 @@ import (
 var (
 	bucketMeta      = []byte("meta")
 	bucketPersons   = []byte("persons")    // iss 0x00 sub → personRecord JSON
-	bucketRevLog    = []byte("revlog")     // seq (8 BE) → count after (8 BE) + entry JSON
+	bucketRevLog    = []byte("revlog")     // seq (8 BE) → count after (8 BE) + state key [+ before (8 BE)]
 	bucketRevState  = []byte("revstate")   // 'p'+PersonHash | 'j'+jti → created seq (8 BE) + before (8 BE)
 	bucketReports   = []byte("reports")    // report id → storedReport JSON
 	bucketSightings = []byte("sightings")  // NextSequence (8 BE) → report id of a red sighting
