@@ -97,6 +97,9 @@ func TestFaultsConverge(t *testing.T) {
 			p.Inject(faultproxy.Fault{Kind: faultproxy.Respond, Path: wire.PathRevocations,
 				Body: foreignFeed(t, e.db.RevocationSeq(), e.db.RevocationSeq()+1, e.innocent)})
 		}, verify.ErrBadSignature, true},
+		{"old feed replayed (an overlap)", func(_ *testing.T, p *faultproxy.Proxy, e *faultEnv) {
+			p.Inject(faultproxy.Fault{Kind: faultproxy.Respond, Path: wire.PathRevocations, Body: []byte(e.oldFeed)})
+		}, store.ErrSeqGap, true},
 		{"old trust list replayed", func(t *testing.T, p *faultproxy.Proxy, e *faultEnv) {
 			if err := e.client.Pull(context.Background()); err != nil || e.db.TrustSeq() != 2 {
 				t.Fatalf("pull the new trust list first: %v, seq %d", err, e.db.TrustSeq())
@@ -171,6 +174,7 @@ type faultEnv struct {
 	feverish  upstream.Issued // reported with fever by the terminal before the fault
 	oldTrust  string
 	newTrust  string
+	oldFeed   string // a genuine delta from 0, which the terminal has applied
 	head      uint64
 }
 
@@ -195,6 +199,11 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	if e.oldTrust, err = e.up.TrustList(); err != nil {
 		t.Fatal(err)
 	}
+	old, err := e.up.Revocations(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.oldFeed = old.JWS
 	if err := e.client.SyncOnce(ctx); err != nil {
 		t.Fatalf("first sync: %v", err)
 	}
