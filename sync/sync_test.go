@@ -149,7 +149,12 @@ func TestDeviceTokenRefused(t *testing.T) {
 	}
 
 	t.Run("not enrolled", func(t *testing.T) {
-		fresh := NewClient(up.URL(), newTerminal(t))
+		tdb := newTerminal(t)
+		fresh := NewClient(up.URL(), tdb)
+		if err := fresh.Push(ctx); err != nil {
+			t.Fatalf("push of an empty outbox, unenrolled: %v", err)
+		}
+		record(t, tdb, issue(t, up, "p-4004", verify.Green), verify.ReportRedSighting, time.Now())
 		if err := fresh.Push(ctx); !errors.Is(err, store.ErrNotEnrolled) || IsRetryable(err) {
 			t.Fatalf("push unenrolled: %v, want ErrNotEnrolled, not retryable", err)
 		}
