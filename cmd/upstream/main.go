@@ -10,6 +10,7 @@
 //	upstream revocations --data DIR [--from N] --out revocations.jws
 //	upstream set-color --data DIR --sub ID --color green
 //	upstream revoke-device --data DIR --device dev-…
+//	upstream sightings --data DIR [--max 50]
 //
 // Commands other than serve open the data directory's file directly; while
 // `upstream serve` holds it, they go through the running server's admin API

@@ -42,6 +42,7 @@ commands:
   revocations   write the signed revocation feed (USB-stick path)
   set-color     change the colour the platform holds for a person
   revoke-device revoke an enrolled terminal
+  sightings     list the latest red-code sightings reported by terminals
 
 Run 'upstream COMMAND -h' for a command's flags. --data (or YANMA_UPSTREAM_DATA)
 names the data directory (default ./upstream-data).`
@@ -78,6 +79,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"revocations":   cmdRevocations,
 		"set-color":     cmdSetColor,
 		"revoke-device": cmdRevokeDevice,
+		"sightings":     cmdSightings,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -402,6 +404,37 @@ func cmdRevokeDevice(ctx context.Context, c *config, args []string) error {
 		return fmt.Errorf("revoke-device: %w", err)
 	}
 	fmt.Fprintf(c.stdout, "device %s revoked\n", *dev)
+	return nil
+}
+
+func cmdSightings(ctx context.Context, c *config, args []string) error {
+	fs := c.flags("sightings")
+	max := fs.Int("max", 50, "how many, newest first")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var list []upstream.Sighting
+	err := c.withServer(func(s *upstream.Server) error {
+		var err error
+		list, err = s.RecentSightings(ctx, *max)
+		return err
+	}, func(a *adminClient) error {
+		body, err := a.get(ctx, fmt.Sprintf("%s?max=%d", wire.PathSightings, *max))
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(body, &list)
+	})
+	if err != nil {
+		return fmt.Errorf("sightings: %w", err)
+	}
+	for _, s := range list {
+		r := s.Report
+		fmt.Fprintf(c.stdout, "%s\t%s\t%s\t%s:%s\tdevice %s\n", r.Time.UTC().Format(time.RFC3339), r.Site, r.Color, r.Issuer, r.Sub, s.Device)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(c.stderr, "no red sightings")
+	}
 	return nil
 }
 

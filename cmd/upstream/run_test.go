@@ -147,6 +147,9 @@ func TestCommandsThroughRunningServer(t *testing.T) {
 	if _, err := runCmd(t, context.Background(), "revocations", "--data", data); err != nil {
 		t.Fatalf("revocations through the server: %v", err)
 	}
+	if _, err := runCmd(t, context.Background(), "sightings", "--data", data); err != nil {
+		t.Fatalf("sightings through the server: %v", err)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("serve: %v", err)

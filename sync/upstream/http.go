@@ -23,7 +23,7 @@ import (
 // POST /v1/reports (device token), GET /v1/root, GET /healthz. Admin
 // endpoints, which need the admin token: POST /v1/codes,
 // POST /v1/enrollment-codes, POST /v1/person-color, POST /v1/device-revoke,
-// GET /v1/snapshot.
+// GET /v1/snapshot, GET /v1/sightings.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+wire.PathHealth, s.handleHealth)
@@ -37,6 +37,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+wire.PathPersonColor, s.admin(s.handlePersonColor))
 	mux.HandleFunc("POST "+wire.PathDeviceRevoke, s.admin(s.handleDeviceRevoke))
 	mux.HandleFunc("GET "+wire.PathFullSnapshot, s.admin(s.handleFullSnapshot))
+	mux.HandleFunc("GET "+wire.PathSightings, s.admin(s.handleSightings))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The Date header is the upstream's clock (the injected one),
 		// which terminals measure their own against.
@@ -237,6 +238,19 @@ func (s *Server) handleFullSnapshot(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", wire.MediaJWT)
 	s.writeBody(w, r, http.StatusOK, []byte(f.JWS))
+}
+
+func (s *Server) handleSightings(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(r.URL.Query().Get("max"))
+	if err != nil || n <= 0 {
+		n = 100
+	}
+	list, err := s.RecentSightings(r.Context(), min(n, 10_000))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, list)
 }
 
 func bearer(r *http.Request) (string, bool) {

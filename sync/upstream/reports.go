@@ -190,3 +190,39 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	return Stats{Received: s.received.Load(), Applied: s.applied.Load()}
 }
+
+// Sighting is one red-code sighting as received, for epidemic-prevention
+// staff.
+type Sighting struct {
+	Report   wire.Report `json:"report"`
+	Device   string      `json:"device"`
+	Received time.Time   `json:"received"`
+}
+
+// RecentSightings returns up to max red sightings, newest first.
+func (s *Server) RecentSightings(ctx context.Context, max int) ([]Sighting, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var out []Sighting
+	err := s.db.View(func(tx *bolt.Tx) error {
+		rb := tx.Bucket(bucketReports)
+		c := tx.Bucket(bucketSightings).Cursor()
+		for k, id := c.Last(); k != nil && len(out) < max; k, id = c.Prev() {
+			v := rb.Get(id)
+			if v == nil {
+				continue
+			}
+			var sr storedReport
+			if err := json.Unmarshal(v, &sr); err != nil {
+				return fmt.Errorf("report %q: %w", id, err)
+			}
+			out = append(out, Sighting{Report: sr.Report, Device: sr.Device, Received: sr.Received})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sightings: %w", err)
+	}
+	return out, nil
+}

@@ -352,6 +352,10 @@ func TestApplyReportsOnceAndOutcomes(t *testing.T) {
 	if n, _ := s.Sightings(); n != 1 {
 		t.Fatalf("sightings: %d, want 1", n)
 	}
+	list, err := s.RecentSightings(ctx, 10)
+	if err != nil || len(list) != 1 || list[0].Report.Sub != "r" || list[0].Device != "dev-1" {
+		t.Fatalf("recent sightings: %+v %v", list, err)
+	}
 }
 
 func TestHTTPConditionalGzipAndAdmin(t *testing.T) {

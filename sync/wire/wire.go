@@ -28,6 +28,7 @@ const (
 	PathPersonColor     = "/v1/person-color"     // admin
 	PathDeviceRevoke    = "/v1/device-revoke"    // admin
 	PathFullSnapshot    = "/v1/snapshot"         // admin: the whole snapshot in one JWS
+	PathSightings       = "/v1/sightings"        // admin: recent red sightings, newest first
 )
 
 // Media types of the bodies.
