@@ -11,6 +11,7 @@
 //	upstream set-color --data DIR --sub ID --color green
 //	upstream revoke-device --data DIR --device dev-…
 //	upstream sightings --data DIR [--max 50]
+//	upstream issuer-key --data DIR --step prepare|rotate
 //
 // Commands other than serve open the data directory's file directly; while
 // `upstream serve` holds it, they go through the running server's admin API

@@ -43,6 +43,7 @@ commands:
   set-color     change the colour the platform holds for a person
   revoke-device revoke an enrolled terminal
   sightings     list the latest red-code sightings reported by terminals
+  issuer-key    prepare (publish ahead of use) or rotate to a new issuer key
 
 Run 'upstream COMMAND -h' for a command's flags. --data (or YANMA_UPSTREAM_DATA)
 names the data directory (default ./upstream-data).`
@@ -80,6 +81,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		"set-color":     cmdSetColor,
 		"revoke-device": cmdRevokeDevice,
 		"sightings":     cmdSightings,
+		"issuer-key":    cmdIssuerKey,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -434,6 +436,39 @@ func cmdSightings(ctx context.Context, c *config, args []string) error {
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(c.stderr, "no red sightings")
+	}
+	return nil
+}
+
+func cmdIssuerKey(ctx context.Context, c *config, args []string) error {
+	fs := c.flags("issuer-key")
+	step := fs.String("step", "", "prepare: publish the next key in the trust list; rotate: sign with it from now on")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *step != "prepare" && *step != "rotate" {
+		fmt.Fprintln(c.stderr, "issuer-key: --step prepare or --step rotate")
+		return exitError{2}
+	}
+	var k verify.JWK
+	err := c.withServer(func(s *upstream.Server) error {
+		var err error
+		if *step == "prepare" {
+			k, err = s.PrepareIssuerKey(ctx)
+		} else {
+			k, err = s.RotateIssuerKey(ctx)
+		}
+		return err
+	}, func(a *adminClient) error {
+		return a.call(ctx, http.MethodPost, wire.PathIssuerKey+"?step="+*step, struct{}{}, &k)
+	})
+	if err != nil {
+		return fmt.Errorf("issuer-key: %w", err)
+	}
+	if *step == "prepare" {
+		fmt.Fprintf(c.stdout, "key %s published in the trust list; rotate once the terminals have synced\n", k.Kid)
+	} else {
+		fmt.Fprintf(c.stdout, "codes are now signed with key %s\n", k.Kid)
 	}
 	return nil
 }

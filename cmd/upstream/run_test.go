@@ -89,6 +89,11 @@ func TestCommandsDirect(t *testing.T) {
 	if err != nil || !feed.Full || feed.Count != 1 {
 		t.Fatalf("snapshot: %+v %v", feed, err)
 	}
+	for _, step := range []string{"prepare", "rotate"} {
+		if _, err := runCmd(t, ctx, "issuer-key", "--data", data, "--step", step); err != nil {
+			t.Fatalf("issuer-key %s: %v", step, err)
+		}
+	}
 	code, err := runCmd(t, ctx, "enroll-code", "--data", data)
 	if err != nil || len(strings.TrimSpace(code)) != 14 {
 		t.Fatalf("enroll code %q: %v", code, err)
@@ -146,6 +151,9 @@ func TestCommandsThroughRunningServer(t *testing.T) {
 	}
 	if _, err := runCmd(t, context.Background(), "revocations", "--data", data); err != nil {
 		t.Fatalf("revocations through the server: %v", err)
+	}
+	if _, err := runCmd(t, context.Background(), "issuer-key", "--data", data, "--step", "prepare"); err != nil {
+		t.Fatalf("issuer-key through the server: %v", err)
 	}
 	if _, err := runCmd(t, context.Background(), "sightings", "--data", data); err != nil {
 		t.Fatalf("sightings through the server: %v", err)

@@ -23,7 +23,7 @@ import (
 // POST /v1/reports (device token), GET /v1/root, GET /healthz. Admin
 // endpoints, which need the admin token: POST /v1/codes,
 // POST /v1/enrollment-codes, POST /v1/person-color, POST /v1/device-revoke,
-// GET /v1/snapshot, GET /v1/sightings.
+// GET /v1/snapshot, GET /v1/sightings, POST /v1/issuer-key.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+wire.PathHealth, s.handleHealth)
@@ -38,6 +38,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+wire.PathDeviceRevoke, s.admin(s.handleDeviceRevoke))
 	mux.HandleFunc("GET "+wire.PathFullSnapshot, s.admin(s.handleFullSnapshot))
 	mux.HandleFunc("GET "+wire.PathSightings, s.admin(s.handleSightings))
+	mux.HandleFunc("POST "+wire.PathIssuerKey, s.admin(s.handleIssuerKey))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The Date header is the upstream's clock (the injected one),
 		// which terminals measure their own against.
@@ -251,6 +252,24 @@ func (s *Server) handleSightings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, list)
+}
+
+func (s *Server) handleIssuerKey(w http.ResponseWriter, r *http.Request) {
+	var k verify.JWK
+	var err error
+	switch step := r.URL.Query().Get("step"); step {
+	case "prepare":
+		k, err = s.PrepareIssuerKey(r.Context())
+	case "rotate":
+		k, err = s.RotateIssuerKey(r.Context())
+	default:
+		err = fmt.Errorf("%w: step must be prepare or rotate", ErrBadRequest)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, k)
 }
 
 func bearer(r *http.Request) (string, bool) {

@@ -124,7 +124,7 @@ func (s *Server) Issue(ctx context.Context, req PersonRequest) (Issued, error) {
 		h := *req.Holder
 		c.Cnf = &verify.Cnf{JWK: verify.JWK{Kty: h.Kty, Crv: h.Crv, X: h.X}}
 	}
-	tok, err := s.issuer.Sign(verify.TypCredential, c)
+	tok, err := s.signer().Sign(verify.TypCredential, c)
 	if err != nil {
 		return Issued{}, fmt.Errorf("issue: sign: %w", err)
 	}

@@ -1,14 +1,17 @@
 package upstream
 
 import (
+	"context"
 	"crypto/ed25519"
 	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	gosync "sync"
 	"sync/atomic"
 	"time"
@@ -33,7 +36,9 @@ var (
 	bucketTokenExp  = []byte("token.exp")  // forget-after (8 BE) + jti → nil, for pruning
 
 	keyRootSeed   = []byte("root.seed")
-	keyIssuerSeed = []byte("issuer.seed")
+	keyIssuerSeed = []byte("issuer.seed")    // the current issuer key
+	keyRetired    = []byte("issuer.retired") // JSON: public JWKs of retired issuer keys, with exp
+	keyNextSeed   = []byte("issuer.next")    // a key published in the trust list ahead of use
 	keyAdminToken = []byte("admin.token")
 	keyTrustSeq   = []byte("trust.seq")
 	keyTrustHash  = []byte("trust.hash")
@@ -72,10 +77,14 @@ type Server struct {
 	pageSize   int
 	adminToken string
 
-	root      *verify.Signer
-	rootJWK   verify.JWK
+	root    *verify.Signer
+	rootJWK verify.JWK
+
+	keyMu     gosync.RWMutex // guards the issuer key, which RotateIssuerKey replaces
 	issuer    *verify.Signer
 	issuerJWK verify.JWK
+	next      *verify.Signer // published, not yet signing; nil if none
+	retired   []verify.JWK
 
 	received atomic.Uint64 // reports received in acknowledged batches, repeats included
 	applied  atomic.Uint64 // reports applied (each id once)
@@ -85,6 +94,7 @@ type Server struct {
 	trustExp  time.Time
 	trustSeq  uint64
 	trustETag string
+	trustHash [32]byte
 }
 
 // Option configures Open.
@@ -174,7 +184,7 @@ func Open(path string, opts ...Option) (*Server, error) {
 
 // init creates the buckets and, on first start, the keys and admin token.
 func (s *Server) init() error {
-	var rootSeed, issuerSeed []byte
+	var rootSeed, issuerSeed, nextSeed []byte
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketMeta, bucketPersons, bucketRevLog, bucketRevState, bucketReports,
 			bucketSightings, bucketDevices, bucketEnroll, bucketTokenJTI, bucketTokenExp} {
@@ -198,20 +208,130 @@ func (s *Server) init() error {
 		if s.adminToken == "" {
 			s.adminToken = string(meta.Get(keyAdminToken))
 		}
+		if v := meta.Get(keyNextSeed); v != nil {
+			nextSeed = append([]byte(nil), v...)
+		}
+		if v := meta.Get(keyRetired); v != nil {
+			if err := json.Unmarshal(v, &s.retired); err != nil {
+				return fmt.Errorf("retired issuer keys: %w", err)
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("initialise: %w", err)
 	}
-	rootKey, issuerKey := ed25519.NewKeyFromSeed(rootSeed), ed25519.NewKeyFromSeed(issuerSeed)
+	rootKey := ed25519.NewKeyFromSeed(rootSeed)
 	if s.root, err = verify.NewSigner(keyID(rootKey.Public().(ed25519.PublicKey)), rootKey); err != nil {
 		return fmt.Errorf("root signer: %w", err)
 	}
-	if s.issuer, err = verify.NewSigner(keyID(issuerKey.Public().(ed25519.PublicKey)), issuerKey); err != nil {
-		return fmt.Errorf("issuer signer: %w", err)
+	s.rootJWK = s.root.PublicJWK()
+	if s.issuer, err = issuerSigner(issuerSeed); err != nil {
+		return err
 	}
-	s.rootJWK, s.issuerJWK = s.root.PublicJWK(), s.issuer.PublicJWK()
+	s.issuerJWK = s.issuer.PublicJWK()
+	if nextSeed != nil {
+		if s.next, err = issuerSigner(nextSeed); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+func issuerSigner(seed []byte) (*verify.Signer, error) {
+	key := ed25519.NewKeyFromSeed(seed)
+	sg, err := verify.NewSigner(keyID(key.Public().(ed25519.PublicKey)), key)
+	if err != nil {
+		return nil, fmt.Errorf("issuer signer: %w", err)
+	}
+	return sg, nil
+}
+
+// PrepareIssuerKey makes the next issuer key and publishes it in the trust
+// list (next seq) without signing with it yet, so that terminals learn it
+// before the first code it signs: prepare, wait until the terminals have
+// synced (a day covers those offline overnight), then RotateIssuerKey.
+// A key already prepared is kept and returned.
+func (s *Server) PrepareIssuerKey(ctx context.Context) (verify.JWK, error) {
+	if err := ctx.Err(); err != nil {
+		return verify.JWK{}, err
+	}
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	if s.next != nil {
+		return s.next.PublicJWK(), nil
+	}
+	seed := make([]byte, ed25519.SeedSize)
+	if _, err := crand.Read(seed); err != nil {
+		return verify.JWK{}, err
+	}
+	sg, err := issuerSigner(seed)
+	if err != nil {
+		return verify.JWK{}, err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyNextSeed, seed) })
+	if err != nil {
+		return verify.JWK{}, fmt.Errorf("prepare issuer key: %w", err)
+	}
+	s.next = sg
+	s.log.Info("issuer key prepared", "kid", sg.Kid())
+	return sg.PublicJWK(), nil
+}
+
+// RotateIssuerKey signs every code from now on with the prepared key
+// (PrepareIssuerKey; one is made here if none was, and then terminals that
+// have not synced since see unknown_key for the new codes). The old key
+// stays in the trust list until the last code it signed has expired (its
+// JWK carries that exp), so codes already on phones keep verifying. It
+// returns the new current key.
+func (s *Server) RotateIssuerKey(ctx context.Context) (verify.JWK, error) {
+	if s.pendingNext() == nil {
+		if _, err := s.PrepareIssuerKey(ctx); err != nil {
+			return verify.JWK{}, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return verify.JWK{}, err
+	}
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	old := s.issuerJWK
+	old.EXP = s.now().Add(s.codeTTL).Unix() + 1
+	retired := append(slices.Clone(s.retired), old)
+	next := s.next
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		seed := meta.Get(keyNextSeed)
+		if seed == nil {
+			return errors.New("prepared key missing from the file")
+		}
+		if err := putJSON(meta, keyRetired, retired); err != nil {
+			return err
+		}
+		if err := meta.Put(keyIssuerSeed, append([]byte(nil), seed...)); err != nil {
+			return err
+		}
+		return meta.Delete(keyNextSeed)
+	})
+	if err != nil {
+		return verify.JWK{}, fmt.Errorf("rotate issuer key: %w", err)
+	}
+	s.issuer, s.issuerJWK, s.next, s.retired = next, next.PublicJWK(), nil, retired
+	s.log.Info("issuer key rotated", "kid", s.issuerJWK.Kid, "old_kid", old.Kid, "old_until", time.Unix(old.EXP, 0).UTC())
+	return s.issuerJWK, nil
+}
+
+func (s *Server) pendingNext() *verify.Signer {
+	s.keyMu.RLock()
+	defer s.keyMu.RUnlock()
+	return s.next
+}
+
+// signer is the current issuer key.
+func (s *Server) signer() *verify.Signer {
+	s.keyMu.RLock()
+	defer s.keyMu.RUnlock()
+	return s.issuer
 }
 
 // seed returns the 32-byte Ed25519 seed under key, creating it if absent.
@@ -248,8 +368,12 @@ func (s *Server) Close() error { return s.db.Close() }
 // RootJWK is the trust root's public key: what a terminal pins.
 func (s *Server) RootJWK() verify.JWK { return s.rootJWK }
 
-// IssuerJWK is the issuer's public key as the trust list lists it.
-func (s *Server) IssuerJWK() verify.JWK { return s.issuerJWK }
+// IssuerJWK is the current issuer key as the trust list lists it.
+func (s *Server) IssuerJWK() verify.JWK {
+	s.keyMu.RLock()
+	defer s.keyMu.RUnlock()
+	return s.issuerJWK
+}
 
 // Issuer is the issuing platform's code (iss of its credentials).
 func (s *Server) Issuer() string { return s.issuerIss }

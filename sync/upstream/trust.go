@@ -27,13 +27,27 @@ type trustContent struct {
 	Policy  verify.Policy        `json:"policy"`
 }
 
-// trustContent is called with trustMu held.
-func (s *Server) trustContent() trustContent {
+// trustContent is what the trust list says at now: the current issuer key,
+// the prepared next one, and the retired ones whose codes may still be
+// valid. Called with trustMu
+// held.
+func (s *Server) trustContent(now time.Time) trustContent {
+	s.keyMu.RLock()
+	keys := []verify.JWK{s.issuerJWK}
+	if s.next != nil {
+		keys = append(keys, s.next.PublicJWK())
+	}
+	for _, k := range s.retired {
+		if k.EXP > now.Unix() {
+			keys = append(keys, k)
+		}
+	}
+	s.keyMu.RUnlock()
 	return trustContent{
 		Issuers: []verify.IssuerEntry{{
 			Iss:            s.issuerIss,
 			Name:           s.issuerName,
-			Keys:           []verify.JWK{s.issuerJWK},
+			Keys:           keys,
 			GrayAfterHours: s.grayAfter,
 		}},
 		Policy: s.policy,
@@ -47,15 +61,15 @@ func (s *Server) trustList() (signedTrust, error) {
 	now := s.now()
 	s.trustMu.Lock()
 	defer s.trustMu.Unlock()
-	if s.trustJWS != "" && s.trustExp.Sub(now) > s.trustTTL/2 {
-		return signedTrust{JWS: s.trustJWS, ETag: s.trustETag, Seq: s.trustSeq}, nil
-	}
-	content := s.trustContent()
+	content := s.trustContent(now)
 	cj, err := json.Marshal(content)
 	if err != nil {
 		return signedTrust{}, fmt.Errorf("trust list: %w", err)
 	}
 	hash := sha256.Sum256(cj)
+	if s.trustJWS != "" && s.trustHash == hash && s.trustExp.Sub(now) > s.trustTTL/2 {
+		return signedTrust{JWS: s.trustJWS, ETag: s.trustETag, Seq: s.trustSeq}, nil
+	}
 	var jws string
 	var seq uint64
 	var exp time.Time
@@ -98,7 +112,7 @@ func (s *Server) trustList() (signedTrust, error) {
 	if err != nil {
 		return signedTrust{}, fmt.Errorf("trust list: %w", err)
 	}
-	s.trustJWS, s.trustExp, s.trustSeq, s.trustETag = jws, exp, seq, wire.TrustETag(jws)
+	s.trustJWS, s.trustExp, s.trustSeq, s.trustETag, s.trustHash = jws, exp, seq, wire.TrustETag(jws), hash
 	s.log.Info("trust list ready", "seq", seq, "exp", exp.UTC())
 	return signedTrust{JWS: jws, ETag: s.trustETag, Seq: seq}, nil
 }
@@ -116,7 +130,6 @@ func (s *Server) TrustList() (string, error) {
 func (s *Server) SetPolicy(p verify.Policy) error {
 	s.trustMu.Lock()
 	s.policy = p
-	s.trustJWS = ""
 	s.trustMu.Unlock()
 	_, err := s.trustList()
 	return err

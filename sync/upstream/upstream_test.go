@@ -485,3 +485,71 @@ func TestEnrollmentCodeNormalized(t *testing.T) {
 		})
 	}
 }
+
+type memTrust struct{ tl *verify.TrustList }
+
+func (m memTrust) Trust() (*verify.TrustList, error) { return m.tl, nil }
+
+type noRevocations struct{}
+
+func (noRevocations) RevokedBefore(verify.PersonHash) (int64, bool, error) { return 0, false, nil }
+func (noRevocations) RevokedJTI(string) (bool, error)                      { return false, nil }
+
+// Key rotation: the next key is published before it signs; codes signed
+// by the old key verify until they expire, and then the old key leaves the
+// trust list.
+func TestIssuerKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "up.db")
+	clk := newClock()
+	s := open(t, path, WithClock(clk.now), WithCodeTTL(24*time.Hour))
+	kidOf := func(is Issued) string {
+		t.Helper()
+		tl, _ := parseTrust(t, s, clk.now())
+		r := verify.New(memTrust{tl}, noRevocations{}, nil, verify.WithClock(clk.now)).Verify(is.Credential)
+		if !r.Valid {
+			t.Fatalf("code %s does not verify against the trust list of seq %d: %s", is.Claims.JTI, tl.Seq, r.Reason)
+		}
+		return r.Kid
+	}
+	a, _ := s.Issue(ctx, PersonRequest{Sub: "a"})
+	first := kidOf(a)
+
+	next, err := s.PrepareIssuerKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, _ := parseTrust(t, s, clk.now())
+	if tl.Seq != 2 || len(tl.Issuers[0].Keys) != 2 {
+		t.Fatalf("after prepare: seq %d, %d keys", tl.Seq, len(tl.Issuers[0].Keys))
+	}
+	b, _ := s.Issue(ctx, PersonRequest{Sub: "b"})
+	if kidOf(b) != first {
+		t.Fatal("a prepared key signed before the rotation")
+	}
+	cur, err := s.RotateIssuerKey(ctx)
+	if err != nil || cur.Kid != next.Kid {
+		t.Fatalf("rotate: %v, kid %s, want the prepared %s", err, cur.Kid, next.Kid)
+	}
+	c, _ := s.Issue(ctx, PersonRequest{Sub: "c"})
+	if kidOf(c) != next.Kid || kidOf(a) != first {
+		t.Fatal("after the rotation: new codes must use the new key, old ones still verify")
+	}
+	if tl, _ := parseTrust(t, s, clk.now()); tl.Seq != 3 || len(tl.Issuers[0].Keys) != 2 {
+		t.Fatalf("after rotate: seq %d, %d keys", tl.Seq, len(tl.Issuers[0].Keys))
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path, WithClock(clk.now), WithCodeTTL(24*time.Hour))
+	if s.IssuerJWK().Kid != next.Kid {
+		t.Fatal("the rotation did not survive a restart")
+	}
+	if tl, _ := parseTrust(t, s, clk.now()); tl.Seq != 3 {
+		t.Fatalf("restart changed the trust list: seq %d", tl.Seq)
+	}
+	clk.add(25 * time.Hour)
+	if tl, _ := parseTrust(t, s, clk.now()); tl.Seq != 4 || len(tl.Issuers[0].Keys) != 1 || tl.Issuers[0].Keys[0].Kid != next.Kid {
+		t.Fatalf("once the old codes expired: seq %d, keys %+v", tl.Seq, tl.Issuers[0].Keys)
+	}
+}

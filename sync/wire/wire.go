@@ -29,6 +29,7 @@ const (
 	PathDeviceRevoke    = "/v1/device-revoke"    // admin
 	PathFullSnapshot    = "/v1/snapshot"         // admin: the whole snapshot in one JWS
 	PathSightings       = "/v1/sightings"        // admin: recent red sightings, newest first
+	PathIssuerKey       = "/v1/issuer-key"       // admin: POST ?step=prepare|rotate
 )
 
 // Media types of the bodies.
