@@ -4,7 +4,8 @@
 // terminal cannot tell it from a real one.
 //
 // One Server owns one bbolt file. On first start it creates its trust root
-// and one issuer key (Ed25519) and keeps them there. It
+// and an issuer key (Ed25519) and keeps them there; the issuer key can be
+// rotated (PrepareIssuerKey, RotateIssuerKey). It
 //
 //   - issues health-code credentials (Issue) reflecting each person's
 //     colour as the platform holds it;
