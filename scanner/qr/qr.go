@@ -120,11 +120,15 @@ func Decode(g *image.Gray, o Options) (codes []Code, err error) {
 	}
 	seen := 0
 	deadline := o.Deadline
+	var centres []*detector.FinderPattern
 	hints := map[gozxing.DecodeHintType]interface{}{
-		gozxing.DecodeHintType_NEED_RESULT_POINT_CALLBACK: gozxing.ResultPointCallback(func(gozxing.ResultPoint) {
+		gozxing.DecodeHintType_NEED_RESULT_POINT_CALLBACK: gozxing.ResultPointCallback(func(p gozxing.ResultPoint) {
 			seen++
 			if seen > limit || (!deadline.IsZero() && time.Now().After(deadline)) {
 				panic(abort{})
+			}
+			if fp, ok := p.(*detector.FinderPattern); ok {
+				centres = append(centres, fp)
 			}
 		}),
 	}
@@ -145,23 +149,32 @@ func Decode(g *image.Gray, o Options) (codes []Code, err error) {
 		infos, err = rd.findSingle()
 	}
 	if err != nil {
-		return nil, ErrNotFound
+		// gozxing's selection wants the three patterns within 40 % of one
+		// another's module size, which a phone tilted 30° or more breaks
+		// (the near pattern looks larger). Try the likeliest triples of
+		// the patterns it did find.
+		infos = tiltedTriples(centres, 3)
+		if len(infos) == 0 {
+			return nil, ErrNotFound
+		}
 	}
 	for _, info := range infos {
 		got, err := rd.readInfo(info)
 		if err != nil {
 			continue
 		}
-		c := Code{Text: got.res.GetText()}
-		for _, p := range got.finalPoints() {
-			if p == nil {
-				continue
-			}
-			c.Points = append(c.Points, image.Pt(int(p.GetX()+0.5)+g.Rect.Min.X, int(p.GetY()+0.5)+g.Rect.Min.Y))
-		}
-		codes = appendUnique(codes, c)
+		codes = appendUnique(codes, toCode(got, g))
 		if !o.Multi {
 			break
+		}
+	}
+	if len(codes) == 0 && err == nil && !o.Multi {
+		// gozxing's best triple did not read: the others may.
+		for _, info := range tiltedTriples(centres, 3) {
+			if got, err := rd.readInfo(info); err == nil {
+				codes = append(codes, toCode(got, g))
+				break
+			}
 		}
 	}
 	if len(codes) == 0 {
@@ -179,4 +192,16 @@ func appendUnique(codes []Code, c Code) []Code {
 		}
 	}
 	return append(codes, c)
+}
+
+// toCode turns a read into a Code in g's coordinates.
+func toCode(got read, g *image.Gray) Code {
+	c := Code{Text: got.res.GetText()}
+	for _, p := range got.finalPoints() {
+		if p == nil {
+			continue
+		}
+		c.Points = append(c.Points, image.Pt(int(p.GetX()+0.5)+g.Rect.Min.X, int(p.GetY()+0.5)+g.Rect.Min.Y))
+	}
+	return c
 }
