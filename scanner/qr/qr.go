@@ -153,6 +153,10 @@ func Decode(g *image.Gray, o Options) (codes []Code, err error) {
 		// another's module size, which a phone tilted 30° or more breaks
 		// (the near pattern looks larger). Try the likeliest triples of
 		// the patterns it did find.
+		// Only the TRY_HARDER passes do: each triple costs a full read.
+		if o.Multi || !o.TryHarder {
+			return nil, ErrNotFound
+		}
 		infos = tiltedTriples(centres, 3)
 		if len(infos) == 0 {
 			return nil, ErrNotFound
@@ -168,7 +172,7 @@ func Decode(g *image.Gray, o Options) (codes []Code, err error) {
 			break
 		}
 	}
-	if len(codes) == 0 && err == nil && !o.Multi {
+	if len(codes) == 0 && err == nil && !o.Multi && o.TryHarder {
 		// gozxing's best triple did not read: the others may.
 		for _, info := range tiltedTriples(centres, 3) {
 			if got, err := rd.readInfo(info); err == nil {
