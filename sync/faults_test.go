@@ -66,7 +66,8 @@ func TestFaultsConverge(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, ErrUnavailable, true},
-		{"timeouts", func(_ *testing.T, p *faultproxy.Proxy, _ *faultEnv) {
+		{"timeouts", func(_ *testing.T, p *faultproxy.Proxy, e *faultEnv) {
+			e.client.timeout = 300 * time.Millisecond
 			p.Inject(faultproxy.Fault{Kind: faultproxy.Hang})
 		}, ErrUnavailable, true},
 		{"500 everywhere", func(_ *testing.T, p *faultproxy.Proxy, _ *faultEnv) {
@@ -151,6 +152,8 @@ func TestFaultsConverge(t *testing.T) {
 			if err := e.proxy.Heal(); err != nil {
 				t.Fatal(err)
 			}
+			// A short timeout only had to cut the hang short.
+			e.client.timeout = 30 * time.Second
 			for i := range 2 { // the second pull fetches what the pushed fever revoked
 				if err := e.client.SyncOnce(ctx); err != nil {
 					t.Fatalf("sync %d after healing: %v", i, err)
@@ -188,7 +191,7 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	}
 	t.Cleanup(func() { _ = p.Close() })
 	e.proxy = p
-	e.db, e.client = enrolled(t, e.up, p.URL(), WithRequestTimeout(500*time.Millisecond))
+	e.db, e.client = enrolled(t, e.up, p.URL())
 	e.innocent = issue(t, e.up, "innocent", verify.Green)
 	e.innocent2 = issue(t, e.up, "innocent2", verify.Green)
 	e.victim = issue(t, e.up, "victim", verify.Green)

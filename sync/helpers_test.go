@@ -52,7 +52,7 @@ func newTerminal(t testing.TB) *store.DB {
 func enrolled(t testing.TB, up *testUpstream, url string, opts ...Option) (*store.DB, *Client) {
 	t.Helper()
 	db := newTerminal(t)
-	c := NewClient(url, db, append([]Option{WithRequestTimeout(5 * time.Second)}, opts...)...)
+	c := NewClient(url, db, append([]Option{WithRequestTimeout(30 * time.Second)}, opts...)...)
 	code, err := up.NewEnrollmentCode(context.Background())
 	if err != nil {
 		t.Fatalf("enrollment code: %v", err)
