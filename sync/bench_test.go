@@ -210,3 +210,41 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	b.n.Add(int64(n))
 	return n, err
 }
+
+// BenchmarkPushConcurrent: many terminals push small outboxes to one
+// upstream at the same moment (after a network outage heals, say); the
+// upstream's commits of simultaneous batches are shared.
+func BenchmarkPushConcurrent(b *testing.B) {
+	const terminals, each = 50, 20
+	ctx := context.Background()
+	up := newUpstream(b)
+	is := issue(b, up, "bench", verify.Green)
+	clients := make([]*Client, terminals)
+	dbs := make([]*store.DB, terminals)
+	for i := range clients {
+		dbs[i], clients[i] = enrolled(b, up, up.URL())
+	}
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		for _, db := range dbs {
+			for range each {
+				r := &store.Report{Kind: verify.ReportFever, Issuer: is.Claims.Iss, Sub: is.Claims.Sub, Color: verify.Green, TemperatureC: 38}
+				if _, err := db.Record(store.Entry{Verdict: verify.VerdictDeny, Reason: verify.ReasonOK}, r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.StartTimer()
+		errs := make(chan error, terminals)
+		for _, c := range clients {
+			go func() { errs <- c.Push(ctx) }()
+		}
+		for range terminals {
+			if err := <-errs; err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(terminals*each*b.N)/b.Elapsed().Seconds(), "reports/s")
+}

@@ -61,7 +61,12 @@ func (s *Server) applyReports(ctx context.Context, a deviceAuth, reports []wire.
 	}
 	now := s.now()
 	applied := map[string]int{}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	// Through bbolt's Batch: the batches of terminals pushing at the same
+	// moment share one commit (one fsync). fn may run again, alone, if
+	// another in its commit failed: it starts from a clean slate.
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		ack.Acked = ack.Acked[:0]
+		clear(applied)
 		if a.jti != "" {
 			if err := rememberJTI(tx, a.jti, a.now); err != nil {
 				return err
