@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"yanma/scanner"
+)
+
+func TestParsers(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png")
+	tests := []struct {
+		name  string
+		parse func([]byte) (map[string][]string, error)
+		out   string
+		want  map[string][]string
+	}{
+		{name: "ours", parse: parseOurs,
+			out:  `{"file":"` + a + `","codes":["x~y","z"]}` + "\n" + `{"file":"` + b + `","codes":[]}` + "\n",
+			want: map[string][]string{a: {"x~y", "z"}, b: nil}},
+		{name: "zbarimg xml", parse: parseZbar,
+			out: `<barcodes xmlns='http://zbar.sourceforge.net/2008/barcode'>
+<source href='` + a + `'>
+<index num='0'>
+<symbol type='QR-Code' quality='1'><data><![CDATA[line one
+line two]]></data></symbol>
+</index>
+</source>
+<source href='` + b + `'>
+</source>
+</barcodes>`,
+			want: map[string][]string{a: {"line one\nline two"}, b: nil}},
+		{name: "ZXingReader -1", parse: parseZXingCpp,
+			out:  a + ` QRCode "yanma <U+9A8C><U+7801> say "hi"<LF>"` + "\n" + b + " None\n",
+			want: map[string][]string{a: {"yanma 验码 say \"hi\"\n"}, b: nil}},
+		{name: "Java CommandLineRunner", parse: parseJava,
+			out: "file://" + a + " (format: QR_CODE, type: TEXT):\nRaw result:\nfirst\nsecond line\nParsed result:\nfirst\nsecond line\nFound 4 result points.\n" +
+				"file://" + b + ": No barcode found\n",
+			want: map[string][]string{a: {"first\nsecond line"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.parse([]byte(tt.out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for f, w := range tt.want {
+				if !slices.Equal(got[f], w) {
+					t.Errorf("%s: got %q, want %q", filepath.Base(f), got[f], w)
+				}
+			}
+		})
+	}
+}
+
+func TestCorrect(t *testing.T) {
+	tests := []struct {
+		name  string
+		want  []string
+		found []string
+		ok    bool
+	}{
+		{name: "exact", want: []string{"a"}, found: []string{"a"}, ok: true},
+		{name: "text file ends in a newline", want: []string{"a\n"}, found: []string{"a"}, ok: true},
+		{name: "wrong text", want: []string{"a"}, found: []string{"b"}},
+		{name: "one of two", want: []string{"a", "b"}, found: []string{"a"}},
+		{name: "both of two", want: []string{"a", "b"}, found: []string{"b", "a"}, ok: true},
+		{name: "nothing", want: []string{"a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := correct(sample{Texts: tt.want}, tt.found); got != tt.ok {
+				t.Fatalf("correct = %v, want %v", got, tt.ok)
+			}
+		})
+	}
+}
+
+func TestUpdateDoc(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "benchmarks.md")
+	other := "# Benchmarks\n\n## store\n\nstore figures\n"
+	if err := os.WriteFile(path, []byte(other), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{"first run\n", "second run\n"} {
+		if err := updateDoc(path, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := os.ReadFile(path)
+	s := string(b)
+	if !strings.HasPrefix(s, other) || strings.Contains(s, "first run") || strings.Count(s, "second run") != 1 || strings.Count(s, "## scanner") != 1 {
+		t.Fatalf("document:\n%s", s)
+	}
+}
+
+// TestGenerate: the corpus is reproducible from its seed and holds what the
+// manifest says (our decoder reads the clean images).
+func TestGenerate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders a frame per category")
+	}
+	n := len(categories)
+	s1, err := generate(t.TempDir(), 7, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := generate(t.TempDir(), 7, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s1) != n || len(s2) != n {
+		t.Fatalf("%d and %d images, want %d", len(s1), len(s2), n)
+	}
+	for i := range s1 {
+		if !slices.Equal(s1[i].Texts, s2[i].Texts) || s1[i].Category != s2[i].Category {
+			t.Fatalf("image %d differs between runs with one seed", i)
+		}
+		b1, _ := os.ReadFile(s1[i].File)
+		b2, _ := os.ReadFile(s2[i].File)
+		if string(b1) != string(b2) {
+			t.Errorf("%s: pixels differ between runs with one seed", s1[i].Category)
+		}
+		if s1[i].Category == "clean" {
+			var got []string
+			err := scanner.DecodeFile(context.Background(), scanner.NewDecoder(scanner.WithBudget(0)), s1[i].File, func(fc scanner.FrameCodes) error {
+				got = fc.Codes
+				return nil
+			})
+			if err != nil || !slices.Equal(got, s1[i].Texts) {
+				t.Errorf("clean image: decoded %d codes (%v), want its credential", len(got), err)
+			}
+		}
+		for _, v := range s1[i].Version {
+			if v < 10 || v > 25 {
+				t.Errorf("%s: version %d, want a credential's 10–25", s1[i].Category, v)
+			}
+		}
+	}
+}
