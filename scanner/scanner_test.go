@@ -448,3 +448,34 @@ func TestWriteVideoErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDoneFromAnotherGoroutine: the UI may call Done while the scan loop is
+// in Next; the race detector checks the Scanner's locking.
+func TestDoneFromAnotherGoroutine(t *testing.T) {
+	t0 := time.Date(2020, 2, 1, 8, 0, 0, 0, time.UTC)
+	src := &fakeSource{}
+	for i := 0; i < 2000; i++ {
+		src.frames = append(src.frames, Frame{Texts: []string{"A"}, Index: i, At: t0.Add(time.Duration(i) * 10 * time.Millisecond)})
+	}
+	sc := NewScanner(src, nil, ScannerOptions{})
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				sc.Done()
+			}
+		}
+	}()
+	n := len(scanAll(t, sc))
+	close(stop)
+	<-done
+	// A held code with Done called all along is still one presentation.
+	if n != 1 {
+		t.Fatalf("%d scans of one held code, want 1", n)
+	}
+}
