@@ -135,7 +135,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	step("upstream after the sync: %s (%s) is now %s", fever.sub, upstream.MaskName(fever.name), col)
+	step("upstream after the sync: %s (%s) is now %s", fever.sub, verify.MaskName(fever.name), col)
 
 	// 7. The terminal pulls the revocation; the old green code is refused.
 	step("checkpoint sync")

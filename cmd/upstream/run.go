@@ -150,10 +150,14 @@ func cmdServe(ctx context.Context, c *config, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8700", "listen address")
 	iss := fs.String("issuer", upstream.DefaultIssuer, "issuing platform's administrative-division code")
 	name := fs.String("issuer-name", upstream.DefaultIssuerName, "issuing platform's name")
+	gray := fs.Int("gray-after-hours", upstream.DefaultGrayAfterHours, "gray rule: a green code whose last check-in is older than this shows gray (Ningxia: 72; 0: no rule)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	s, err := c.open(upstream.WithIssuer(*iss, *name))
+	if *gray < 0 {
+		return fmt.Errorf("--gray-after-hours %d: want 0 or more", *gray)
+	}
+	s, err := c.open(upstream.WithIssuer(*iss, *name), upstream.WithGrayAfterHours(*gray))
 	if err != nil {
 		return err
 	}

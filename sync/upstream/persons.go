@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -94,10 +93,10 @@ func (s *Server) Issue(ctx context.Context, req PersonRequest) (Issued, error) {
 			p = personRecord{Iss: s.issuerIss, Sub: req.Sub, Color: req.Color, Since: now.UTC(), Why: "first issue"}
 		}
 		if req.Name != "" {
-			p.Name = MaskName(req.Name)
+			p.Name = masked(req.Name, verify.MaskName)
 		}
 		if req.ID != "" {
-			p.IDM = MaskID(req.ID)
+			p.IDM = masked(req.ID, verify.MaskID)
 		}
 		return putJSON(b, k, p)
 	})
@@ -112,13 +111,17 @@ func (s *Server) Issue(ctx context.Context, req PersonRequest) (Issued, error) {
 	c := verify.Claims{
 		Iss: s.issuerIss,
 		Sub: p.Sub,
-		JTI: randomToken(12),
+		JTI: randomToken(8), // 64 random bits, 11 characters: every byte counts in the QR
 		Iat: iat,
 		Exp: iat + int64(s.codeTTL/time.Second),
 		Col: p.Color,
 		Nam: p.Name,
 		Idm: p.IDM,
-		Chk: chk.Unix(),
+	}
+	if s.grayAfter > 0 {
+		// chk is only for issuers with a gray rule; others leave it out
+		// to keep the code small.
+		c.Chk = chk.Unix()
 	}
 	if req.Holder != nil {
 		h := *req.Holder
@@ -205,40 +208,15 @@ func knownColor(c verify.Color) bool {
 	return false
 }
 
-// MaskName masks a name as health-code apps show it: 张三 → 张*,
-// 张三丰 → 张*丰, Li Wei → L*****i. A name holding '*' is taken as masked.
-func MaskName(name string) string {
-	name = strings.TrimSpace(name)
-	if strings.Contains(name, "*") {
-		return name
+// masked masks a name or ID number with mask (verify.MaskName or
+// verify.MaskID, the compact forms that keep a bound code within QR version
+// 20), unless an upstream caller already masked it.
+func masked(v string, mask func(string) string) string {
+	v = strings.TrimSpace(v)
+	if strings.Contains(v, "*") {
+		return v
 	}
-	r := []rune(name)
-	switch len(r) {
-	case 0:
-		return ""
-	case 1:
-		return "*"
-	case 2:
-		return string(r[0]) + "*"
-	default:
-		return string(r[0]) + strings.Repeat("*", len(r)-2) + string(r[len(r)-1])
-	}
-}
-
-// MaskID masks an ID number, keeping the first 4 and last 4 characters:
-// 450103199001011234 → 4501**********1234. An ID holding '*' is taken as
-// masked; a short one is masked whole.
-func MaskID(id string) string {
-	id = strings.TrimSpace(id)
-	if strings.Contains(id, "*") {
-		return id
-	}
-	n := utf8.RuneCountInString(id)
-	if n <= 8 {
-		return strings.Repeat("*", n)
-	}
-	r := []rune(id)
-	return string(r[:4]) + strings.Repeat("*", n-8) + string(r[n-4:])
+	return mask(v)
 }
 
 func putJSON(b *bolt.Bucket, key []byte, v any) error {

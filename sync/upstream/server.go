@@ -56,7 +56,7 @@ const (
 	DefaultEnrollTTL      = 24 * time.Hour
 	DefaultMaxDelta       = 50_000
 	DefaultPageSize       = 50_000
-	DefaultGrayAfterHours = 72
+	DefaultGrayAfterHours = 0 // gray codes are a regional rule (Ningxia: 72); WithGrayAfterHours sets it
 )
 
 // Server is the reference upstream. Its methods are safe for concurrent use.
