@@ -128,8 +128,10 @@ func TestFaultsConverge(t *testing.T) {
 			if r := verifyText(e.db, e.innocent.Credential); !r.Valid {
 				t.Fatalf("innocent under fault: %s", r.Reason)
 			}
+			// (SyncOnce pushes first, so the pending fever report may have
+			// added a revocation upstream beyond e.head by the time it pulls.)
 			wantVictim := verify.ReasonOK
-			if e.db.RevocationSeq() == e.head {
+			if e.db.RevocationSeq() >= e.head {
 				wantVictim = verify.ReasonRevoked
 			}
 			if r := verifyText(e.db, e.victim.Credential); r.Reason != wantVictim {
@@ -137,7 +139,7 @@ func TestFaultsConverge(t *testing.T) {
 			}
 			feverReport(t, e.db, e.innocent2, time.Now())
 			// Nothing false applied.
-			if e.db.RevocationSeq() != revSeq && e.db.RevocationSeq() != e.head {
+			if e.db.RevocationSeq() != revSeq && e.db.RevocationSeq() < e.head {
 				t.Fatalf("revocation seq %d, held %d, upstream head %d", e.db.RevocationSeq(), revSeq, e.head)
 			}
 			if got := e.db.TrustSeq(); got < trustSeq {

@@ -66,19 +66,21 @@ func (c *Client) noteResult(err error, pulled, pushed bool) {
 	}
 }
 
-// SyncOnce pulls (trust list, revocations) and pushes the outbox once.
-// A failed pull does not keep the push from trying: reports should leave
-// whenever the upstream takes them. The first error is returned.
+// SyncOnce pushes the outbox and then pulls (trust list, revocations) once.
+// Pushing first means the pull already carries what the reports caused (a
+// fever report's revocation), and reports leave before anything else. A
+// failed push does not keep the pull from trying, nor the other way round.
+// Both errors are returned, joined.
 func (c *Client) SyncOnce(ctx context.Context) error {
 	c.run.Lock()
 	defer c.run.Unlock()
-	perr := c.pull(ctx)
+	serr := c.push(ctx)
 	if ctx.Err() != nil {
 		c.noteResult(ctx.Err(), false, false)
 		return ctx.Err()
 	}
-	serr := c.push(ctx)
-	err := errors.Join(perr, serr)
+	perr := c.pull(ctx)
+	err := errors.Join(serr, perr)
 	c.noteResult(err, perr == nil, serr == nil)
 	c.setPushOK(serr == nil)
 	return err

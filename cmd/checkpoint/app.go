@@ -52,7 +52,7 @@ commands:
   trust      pin the trust root (trust pin FILE), import a signed trust list (trust import FILE)
   revocations import FILE   apply a signed revocation feed
   enroll     register this terminal with the upstream using a one-time code
-  sync       pull the trust list and revocations and push the outbox, once
+  sync       push the outbox, then pull the trust list and revocations, once
   status     what the installer needs to know: data, trust, revocations, outbox, device
   export     the entries as CSV or XLSX for a supervisor, with the daily summary (operator PIN)
   pin set    set or change the operator PIN

@@ -98,7 +98,7 @@ func (s *syncer) flush(ctx context.Context) {
 	}
 }
 
-// cmdSync pulls and pushes once.
+// cmdSync pushes and pulls once.
 func cmdSync(ctx context.Context, e *env, args []string) error {
 	if len(args) != 0 {
 		fmt.Fprintln(e.stderr, "usage: checkpoint [--upstream URL] sync")
