@@ -36,11 +36,9 @@ bench: deps
 
 # Issue 4: this project's decoder against zbar, zxing-cpp and Java ZXing on a
 # seeded corpus of camera frames (and ../shared/qr-corpus when present);
-# writes the tables into docs/benchmarks.md.
-SHARED ?= ../shared/qr-corpus
+# installs the peers, writes the tables into docs/benchmarks.md.
 bench-scan: deps
-	./scripts/deps.sh bench
-	$(GO) run ./cmd/scanbench -shared $(SHARED) -write docs/benchmarks.md
+	./scripts/bench-scan.sh
 
 clean:
 	rm -rf bin demo-out

@@ -12,12 +12,6 @@ if [ "${1:-}" = "test" ]; then
 	command -v Xvfb >/dev/null || want+=(xvfb)
 	command -v xwd >/dev/null || want+=(x11-apps)
 fi
-if [ "${1:-}" = "bench" ]; then
-	command -v zbarimg >/dev/null || want+=(zbar-tools)
-	command -v ZXingReader >/dev/null || want+=(zxing-cpp-tools)
-	[ -f /usr/share/java/javase.jar ] || want+=(libzxing-javase-java)
-	command -v java >/dev/null || want+=(default-jre-headless)
-fi
 command -v pkg-config >/dev/null || want+=(pkg-config)
 
 if [ ${#want[@]} -gt 0 ]; then
