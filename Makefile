@@ -25,6 +25,8 @@ test: deps-test
 	gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go') | (! grep .)
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 40m ./...
+	# Every gocv Mat closed after thousands of frames (gocv's Mat profile).
+	$(GO) test -count=1 -tags matprofile -run 'TestNoMatLeaks' ./scanner
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target at a time).
 FUZZTIME ?= 1m

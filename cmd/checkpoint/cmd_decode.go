@@ -29,7 +29,10 @@ func cmdDecode(ctx context.Context, e *env, args []string) error {
 	}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetEscapeHTML(false)
-	dec := scanner.NewDecoder()
+	// Files are read offline: no camera is waiting for the next frame, so
+	// the decoder may take every pass it has (the per-frame budget is for
+	// live sources).
+	dec := scanner.NewDecoder(scanner.WithBudget(0))
 	failed := 0
 	for _, path := range fs.Args() {
 		err := scanner.DecodeFile(ctx, dec, path, func(fc scanner.FrameCodes) error {
