@@ -39,7 +39,8 @@ type terminal struct {
 	site     verify.Site
 	// direction is "in" or "out" at gates that record both ways.
 	direction string
-	// attendance notes first arrivals and lateness (enterprise; nil elsewhere).
+	// attendance notes first arrivals and lateness where the site's profile
+	// counts each person once a day (enterprise).
 	attendance *attendance
 	display    ui.Display
 	temps      thermometer
