@@ -157,7 +157,7 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 	}
 	defer v.close()
 
-	cascade := matCascade
+	cascade := smallCascade
 	if min(work.Cols(), work.Rows()) >= minHalfFirst {
 		cascade = largeCascade
 	}
@@ -173,6 +173,17 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 			cut = true
 			break
 		}
+		if p.regions {
+			if codes := d.decodeRegions(work, deadline); len(codes) > 0 {
+				// A second code whose region did not read may read once
+				// the first is erased from the whole frame.
+				if img, _ := v.get(vGray); img != nil {
+					codes = d.more(img, qr.Options{}, codes, deadline)
+				}
+				return toCodes(codes, func(p image.Point) image.Point { return p }, scale), nil
+			}
+			continue
+		}
 		img, back := v.get(p.variant)
 		if img == nil {
 			continue
@@ -185,16 +196,7 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		switch {
 		case err == nil:
 			codes = d.more(img, o, codes, deadline)
-			out := make([]Code, 0, len(codes))
-			for _, c := range codes {
-				oc := Code{Text: c.Text}
-				for _, pt := range c.Points {
-					bp := back(pt)
-					oc.Points = append(oc.Points, image.Pt(int(float64(bp.X)*scale), int(float64(bp.Y)*scale)))
-				}
-				out = append(out, oc)
-			}
-			return out, nil
+			return toCodes(codes, back, scale), nil
 		case errors.Is(err, qr.ErrBudget):
 			cut = true
 		case errors.Is(err, qr.ErrNotFound):
@@ -206,6 +208,20 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		return nil, ErrBudget
 	}
 	return nil, ErrNoCode
+}
+
+// toCodes maps codes found in a variant back to the frame's coordinates.
+func toCodes(codes []qr.Code, back func(image.Point) image.Point, scale float64) []Code {
+	out := make([]Code, 0, len(codes))
+	for _, c := range codes {
+		oc := Code{Text: c.Text}
+		for _, pt := range c.Points {
+			bp := back(pt)
+			oc.Points = append(oc.Points, image.Pt(int(float64(bp.X)*scale), int(float64(bp.Y)*scale)))
+		}
+		out = append(out, oc)
+	}
+	return out
 }
 
 // minPassShare: a pass starts only while 1/minPassShare of the budget is
@@ -298,28 +314,40 @@ const (
 type matPass struct {
 	variant variant
 	opts    qr.Options
+	// regions runs the region passes (regions.go) on the frame's candidate
+	// regions, warped upright, instead of a whole-frame pass.
+	regions bool
 }
 
 // matCascade is the order of passes: cheapest and most often right first.
 var matCascade = []matPass{
-	{vGray, qr.Options{Multi: true}},
-	{vGray, qr.Options{Invert: true}},
-	{vCLAHE, qr.Options{}},
-	{vHalf, qr.Options{}},
-	{vGray, qr.Options{Binarizer: qr.GlobalHistogram}},
-	{vRot45, qr.Options{}},
-	{vCLAHE, qr.Options{Invert: true}},
-	{vDouble, qr.Options{}},
-	{vHalf, qr.Options{Invert: true}},
-	{vGray, qr.Options{TryHarder: true}},
-	{vCLAHE, qr.Options{TryHarder: true, Binarizer: qr.GlobalHistogram}},
+	{variant: vGray, opts: qr.Options{Multi: true}},
+	{variant: vGray, opts: qr.Options{Invert: true}},
+	{variant: vCLAHE, opts: qr.Options{}},
+	{variant: vHalf, opts: qr.Options{}},
+	{variant: vGray, opts: qr.Options{Binarizer: qr.GlobalHistogram}},
+	{variant: vRot45, opts: qr.Options{}},
+	{variant: vCLAHE, opts: qr.Options{Invert: true}},
+	{variant: vDouble, opts: qr.Options{}},
+	{variant: vHalf, opts: qr.Options{Invert: true}},
+	{variant: vGray, opts: qr.Options{TryHarder: true}},
+	{variant: vCLAHE, opts: qr.Options{TryHarder: true, Binarizer: qr.GlobalHistogram}},
 }
 
 // largeCascade is for frames of 720p and up: the cheap first pass reads
 // the frame halved (a quarter of the work; a phone held up at a checkpoint
 // shows its code at 4 px per module or more, which survives halving), then
 // the whole cascade at full size.
-var largeCascade = append([]matPass{{vHalf, qr.Options{Multi: true}}}, matCascade...)
+var largeCascade = slices.Concat([]matPass{{variant: vHalf, opts: qr.Options{Multi: true}}, regionPass}, matCascade)
+
+// regionPass reads the candidate regions warped upright (regions.go); it
+// comes right after the cheap first pass: a crop costs a fraction of a
+// whole-frame pass, and it reads tilted and low-contrast codes.
+var regionPass = matPass{regions: true}
+
+// smallCascade is for frames under 720p: the cheap pass, the regions, then
+// the whole-frame passes.
+var smallCascade = slices.Concat(matCascade[:1], []matPass{regionPass}, matCascade[1:])
 
 // minHalfFirst is the shorter side from which the first pass is halved.
 const minHalfFirst = 600

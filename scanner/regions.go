@@ -1,0 +1,308 @@
+package scanner
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"yanma/scanner/qr"
+)
+
+// Candidate regions. A code is the densest texture of a frame: its modules
+// make an edge every few pixels, which a background rarely does over a
+// square area. The morphological gradient of the (halved) frame, thresholded
+// by Otsu and closed, turns each code into a solid blob whatever its
+// contrast or polarity; the blob's outline is the code's quadrilateral,
+// foreshortened as the phone is tilted. Warping that quadrilateral onto an
+// upright square undoes the perspective before gozxing sees it: gozxing's
+// finder-pattern cross-checks, which reject patterns foreshortened by more
+// than about 30°, then find square patterns of one size. The crop is a few
+// hundred pixels wide, so the harder variants (inverted, CLAHE, global
+// histogram) cost a fraction of a whole-frame pass.
+
+// maxRegions is the most candidate regions one frame is searched in.
+const maxRegions = 4
+
+// quad is a candidate region's corners in the base frame, in clockwise
+// order on the screen.
+type quad [4]gocv.Point2f
+
+// findQuads returns up to maxRegions candidate code regions of the gray
+// frame base, largest first.
+func findQuads(base gocv.Mat) []quad {
+	src, s := base, float32(1)
+	if min(base.Cols(), base.Rows()) >= minHalfFirst {
+		half := gocv.NewMat()
+		defer half.Close()
+		gocv.Resize(base, &half, image.Pt(base.Cols()/2, base.Rows()/2), 0, 0, gocv.InterpolationArea)
+		src, s = half, 2
+	}
+	k3 := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
+	defer k3.Close()
+	k5 := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(5, 5))
+	defer k5.Close()
+	grad := gocv.NewMat()
+	defer grad.Close()
+	gocv.MorphologyEx(src, &grad, gocv.MorphGradient, k3)
+	bin := gocv.NewMat()
+	defer bin.Close()
+	gocv.Threshold(grad, &bin, 0, 255, gocv.ThresholdBinary|gocv.ThresholdOtsu)
+	// Close the gaps between module edges, then open away thin lines (the
+	// edges of the phone, of furniture) that are not a dense area.
+	gocv.MorphologyEx(bin, &grad, gocv.MorphClose, k5)
+	gocv.MorphologyEx(grad, &bin, gocv.MorphOpen, k5)
+
+	contours := gocv.FindContours(bin, gocv.RetrievalExternal, gocv.ChainApproxSimple)
+	defer contours.Close()
+	frame := float64(src.Cols() * src.Rows())
+	type cand struct {
+		area float64
+		q    quad
+	}
+	var cands []cand
+	for i := 0; i < contours.Size(); i++ {
+		c := contours.At(i)
+		area := gocv.ContourArea(c)
+		if area < minRegionArea || area > 0.8*frame {
+			continue
+		}
+		corners, ok := quadOf(c.ToPoints())
+		if !ok {
+			continue
+		}
+		if !squarish(corners) {
+			continue // a line or a strip: the edge of a phone or a table
+		}
+		qa := polyArea(corners[:])
+		if qa <= 0 || area/qa < 0.7 {
+			continue // not a filled quadrilateral
+		}
+		var q quad
+		for j, p := range corners {
+			q[j] = gocv.Point2f{X: float32(p.X) * s, Y: float32(p.Y) * s}
+		}
+		cands = append(cands, cand{area, q})
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].area > cands[j].area })
+	out := make([]quad, 0, min(len(cands), maxRegions))
+	for i := 0; i < len(cands) && i < maxRegions; i++ {
+		out = append(out, cands[i].q)
+	}
+	return out
+}
+
+// minRegionArea is the least area (in the searched image's pixels) of a
+// candidate: a version-10 code at 2 px per module in a halved 720p frame.
+const minRegionArea = 28 * 28
+
+// quadOf returns the four corners of the convex hull of pts, clockwise on
+// the screen, or false when the hull is not close to a quadrilateral.
+func quadOf(pts []image.Point) ([4]image.Point, bool) {
+	hull := convexHull(pts)
+	if len(hull) < 4 {
+		return [4]image.Point{}, false
+	}
+	pv := gocv.NewPointVectorFromPoints(hull)
+	defer pv.Close()
+	peri := gocv.ArcLength(pv, true)
+	for _, f := range []float64{0.02, 0.04, 0.06, 0.09} {
+		ap := gocv.ApproxPolyDP(pv, f*peri, true)
+		got := ap.ToPoints()
+		ap.Close()
+		if len(got) == 4 {
+			return clockwise(got), true
+		}
+		if len(got) < 4 {
+			break
+		}
+	}
+	// Rounded or clipped: the minimum-area rectangle still bounds it.
+	r := gocv.MinAreaRect(pv)
+	if len(r.Points) != 4 {
+		return [4]image.Point{}, false
+	}
+	return clockwise(r.Points), true
+}
+
+// clockwise orders four points by angle around their centre: top-left,
+// top-right, bottom-right, bottom-left for an upright square (y grows down).
+func clockwise(p []image.Point) [4]image.Point {
+	var cx, cy float64
+	for _, q := range p {
+		cx += float64(q.X) / 4
+		cy += float64(q.Y) / 4
+	}
+	s := slices.Clone(p)
+	sort.Slice(s, func(i, j int) bool {
+		return math.Atan2(float64(s[i].Y)-cy, float64(s[i].X)-cx) < math.Atan2(float64(s[j].Y)-cy, float64(s[j].X)-cx)
+	})
+	return [4]image.Point{s[0], s[1], s[2], s[3]}
+}
+
+// convexHull is Andrew's monotone chain; the hull comes back clockwise on
+// the screen.
+func convexHull(pts []image.Point) []image.Point {
+	if len(pts) < 3 {
+		return nil
+	}
+	p := slices.Clone(pts)
+	sort.Slice(p, func(i, j int) bool {
+		if p[i].X != p[j].X {
+			return p[i].X < p[j].X
+		}
+		return p[i].Y < p[j].Y
+	})
+	cross := func(o, a, b image.Point) int {
+		return (a.X-o.X)*(b.Y-o.Y) - (a.Y-o.Y)*(b.X-o.X)
+	}
+	h := make([]image.Point, 0, 2*len(p))
+	for _, q := range p {
+		for len(h) >= 2 && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
+			h = h[:len(h)-1]
+		}
+		h = append(h, q)
+	}
+	lower := len(h) + 1
+	for i := len(p) - 2; i >= 0; i-- {
+		q := p[i]
+		for len(h) >= lower && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
+			h = h[:len(h)-1]
+		}
+		h = append(h, q)
+	}
+	return h[:len(h)-1]
+}
+
+// squarish reports whether the shortest side of q is at least a third of
+// its longest: a code tilted by 45° and turned still is.
+func squarish(q [4]image.Point) bool {
+	lo, hi := math.Inf(1), 0.0
+	for i := range q {
+		a, b := q[i], q[(i+1)%4]
+		e := math.Hypot(float64(a.X-b.X), float64(a.Y-b.Y))
+		lo, hi = min(lo, e), max(hi, e)
+	}
+	return hi > 0 && lo >= hi/3
+}
+
+// polyArea is the shoelace area of a polygon.
+func polyArea(p []image.Point) float64 {
+	a := 0
+	for i := range p {
+		j := (i + 1) % len(p)
+		a += p[i].X*p[j].Y - p[j].X*p[i].Y
+	}
+	return math.Abs(float64(a)) / 2
+}
+
+// regionPasses are tried on each rectified crop in order; a crop is small,
+// so each costs about a millisecond.
+var regionPasses = []struct {
+	clahe bool
+	opts  qr.Options
+}{
+	{false, qr.Options{}},
+	{false, qr.Options{Invert: true}},
+	{true, qr.Options{}},
+	{false, qr.Options{Binarizer: qr.GlobalHistogram}},
+	{true, qr.Options{Invert: true}},
+	{false, qr.Options{TryHarder: true}},
+}
+
+// decodeRegions reads the codes of the candidate regions of base, each
+// warped upright. Codes come back in base's coordinates. deadline zero
+// means none.
+func (d *Decoder) decodeRegions(base gocv.Mat, deadline time.Time) []qr.Code {
+	var codes []qr.Code
+	for _, q := range findQuads(base) {
+		if len(codes) >= maxCodes || d.late(deadline) {
+			break
+		}
+		c, ok := d.decodeQuad(base, q, deadline)
+		if ok && !slices.ContainsFunc(codes, func(h qr.Code) bool { return h.Text == c.Text }) {
+			codes = append(codes, c)
+		}
+	}
+	return codes
+}
+
+func (d *Decoder) late(deadline time.Time) bool {
+	return !deadline.IsZero() && d.now().After(deadline)
+}
+
+// decodeQuad warps q of base onto an upright square with a quiet-zone
+// margin and runs the region passes on it.
+func (d *Decoder) decodeQuad(base gocv.Mat, q quad, deadline time.Time) (qr.Code, bool) {
+	edge := 0.0
+	for i := range q {
+		a, b := q[i], q[(i+1)%4]
+		edge = max(edge, math.Hypot(float64(a.X-b.X), float64(a.Y-b.Y)))
+	}
+	// Upright, the code is as wide as its longest (least foreshortened)
+	// side; small codes are enlarged so gozxing sees ≥ 3 px per module.
+	side := float32(min(max(edge*2, 320), 720))
+	m := side / 10
+	dst := []gocv.Point2f{{X: m, Y: m}, {X: m + side, Y: m}, {X: m + side, Y: m + side}, {X: m, Y: m + side}}
+	srcV := gocv.NewPoint2fVectorFromPoints(q[:])
+	defer srcV.Close()
+	dstV := gocv.NewPoint2fVectorFromPoints(dst)
+	defer dstV.Close()
+	fwd := gocv.GetPerspectiveTransform2f(srcV, dstV)
+	defer fwd.Close()
+	inv := gocv.GetPerspectiveTransform2f(dstV, srcV)
+	defer inv.Close()
+	var h [9]float64
+	for i := range h {
+		h[i] = inv.GetDoubleAt(i/3, i%3)
+	}
+	n := int(side + 2*m)
+	crop := gocv.NewMat()
+	defer crop.Close()
+	gocv.WarpPerspectiveWithParams(base, &crop, fwd, image.Pt(n, n), gocv.InterpolationCubic, gocv.BorderReplicate, color.RGBA{})
+	plain, err := grayView(crop)
+	if err != nil {
+		return qr.Code{}, false
+	}
+	var clahe *image.Gray
+	eq := gocv.NewMat()
+	defer eq.Close()
+	for _, p := range regionPasses {
+		if d.late(deadline) {
+			return qr.Code{}, false
+		}
+		img := plain
+		if p.clahe {
+			if clahe == nil {
+				c := gocv.NewCLAHEWithParams(3, image.Pt(4, 4))
+				c.Apply(crop, &eq)
+				c.Close()
+				if clahe, err = grayView(eq); err != nil {
+					return qr.Code{}, false
+				}
+			}
+			img = clahe
+		}
+		o := p.opts
+		o.Deadline = deadline
+		found, err := qr.Decode(img, o)
+		if err != nil || len(found) == 0 {
+			continue
+		}
+		c := found[0]
+		for i, pt := range c.Points {
+			x, y := float64(pt.X), float64(pt.Y)
+			w := h[6]*x + h[7]*y + h[8]
+			if w == 0 {
+				continue
+			}
+			c.Points[i] = image.Pt(int((h[0]*x+h[1]*y+h[2])/w+0.5), int((h[3]*x+h[4]*y+h[5])/w+0.5))
+		}
+		return c, true
+	}
+	return qr.Code{}, false
+}

@@ -1,0 +1,150 @@
+package scanner
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"testing"
+
+	"gocv.io/x/gocv"
+)
+
+// tiltedFrame renders text as a code on a white phone screen, seen tilted:
+// the code's square mapped onto the quadrilateral to (top-left, top-right,
+// bottom-right, bottom-left, in a w×h frame), with the screen's dark and
+// light levels lo and hi on a mid-grey scene.
+func tiltedFrame(t *testing.T, text string, w, h int, to [4]gocv.Point2f, lo, hi uint8) gocv.Mat {
+	t.Helper()
+	code := mustRender(t, text, 8)
+	src, err := toBGR(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	gray := gocv.NewMat()
+	defer gray.Close()
+	gocv.CvtColor(src, &gray, gocv.ColorBGRToGray)
+	// Squeeze the screen's levels to lo..hi.
+	gray.ConvertToWithParams(&gray, gocv.MatTypeCV8U, float32(hi-lo)/255, float32(lo))
+	sz := float32(gray.Cols())
+	from := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{{X: 0, Y: 0}, {X: sz, Y: 0}, {X: sz, Y: sz}, {X: 0, Y: sz}})
+	defer from.Close()
+	dst := gocv.NewPoint2fVectorFromPoints(to[:])
+	defer dst.Close()
+	m := gocv.GetPerspectiveTransform2f(from, dst)
+	defer m.Close()
+	out := gocv.NewMat()
+	gocv.WarpPerspectiveWithParams(gray, &out, m, image.Pt(w, h), gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{R: 110, G: 110, B: 110, A: 255})
+	return out
+}
+
+func TestRegionsReadTiltedCodes(t *testing.T) {
+	text := readText(t, "jws.txt")
+	tests := []struct {
+		name   string
+		w, h   int
+		to     [4]gocv.Point2f
+		lo, hi uint8
+	}{
+		// The right edge is much shorter than the left: the phone turned
+		// about its vertical axis by some 45°.
+		{"tilted 45 degrees", 1280, 720, [4]gocv.Point2f{{X: 400, Y: 120}, {X: 760, Y: 220}, {X: 760, Y: 480}, {X: 400, Y: 600}}, 0, 255},
+		{"tilted and turned", 1280, 720, [4]gocv.Point2f{{X: 520, Y: 90}, {X: 840, Y: 260}, {X: 720, Y: 560}, {X: 380, Y: 500}}, 0, 255},
+		{"tilted away at the top", 640, 480, [4]gocv.Point2f{{X: 250, Y: 80}, {X: 430, Y: 80}, {X: 520, Y: 400}, {X: 140, Y: 400}}, 0, 255},
+		{"dim screen", 1280, 720, [4]gocv.Point2f{{X: 420, Y: 140}, {X: 820, Y: 160}, {X: 800, Y: 560}, {X: 400, Y: 540}}, 120, 150},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			frame := tiltedFrame(t, text, tc.w, tc.h, tc.to, tc.lo, tc.hi)
+			defer frame.Close()
+
+			qs := findQuads(frame)
+			if !anyQuadNear(qs, tc.to, 0.2) {
+				t.Errorf("findQuads = %v, want one near %v", qs, tc.to)
+			}
+			got, err := testDecoder().DecodeMat(frame)
+			if err != nil {
+				t.Fatalf("DecodeMat: %v", err)
+			}
+			if len(got) != 1 || got[0] != text {
+				t.Errorf("DecodeMat = %d codes, want the one code", len(got))
+			}
+		})
+	}
+}
+
+// anyQuadNear reports whether one of qs has every corner within frac of the
+// code's size of a corner of want (the margin the blob's outline adds).
+func anyQuadNear(qs []quad, want [4]gocv.Point2f, frac float64) bool {
+	size := math.Hypot(float64(want[2].X-want[0].X), float64(want[2].Y-want[0].Y))
+	for _, q := range qs {
+		ok := true
+		for _, w := range want {
+			best := math.Inf(1)
+			for _, c := range q {
+				best = min(best, math.Hypot(float64(c.X-w.X), float64(c.Y-w.Y)))
+			}
+			if best > frac*size {
+				ok = false
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func TestQuadGeometry(t *testing.T) {
+	tests := []struct {
+		name     string
+		q        [4]image.Point
+		squarish bool
+	}{
+		{"square", [4]image.Point{{0, 0}, {10, 0}, {10, 10}, {0, 10}}, true},
+		{"foreshortened by half", [4]image.Point{{0, 0}, {10, 2}, {10, 8}, {0, 10}}, true},
+		{"a strip", [4]image.Point{{0, 0}, {3, 0}, {3, 100}, {0, 100}}, false},
+		{"degenerate", [4]image.Point{{0, 0}, {0, 0}, {0, 0}, {0, 0}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := squarish(tc.q); got != tc.squarish {
+				t.Errorf("squarish = %v, want %v", got, tc.squarish)
+			}
+			// Shuffled corners come back in screen-clockwise order.
+			shuffled := []image.Point{tc.q[2], tc.q[0], tc.q[3], tc.q[1]}
+			if tc.squarish && clockwise(shuffled) != rotateTo(tc.q, clockwise(shuffled)[0]) {
+				t.Errorf("clockwise(%v) = %v, want %v in order", shuffled, clockwise(shuffled), tc.q)
+			}
+		})
+	}
+}
+
+// rotateTo returns q's cyclic order starting at p.
+func rotateTo(q [4]image.Point, p image.Point) [4]image.Point {
+	for i := range q {
+		if q[i] == p {
+			return [4]image.Point{q[i], q[(i+1)%4], q[(i+2)%4], q[(i+3)%4]}
+		}
+	}
+	return q
+}
+
+func TestConvexHull(t *testing.T) {
+	tests := []struct {
+		name string
+		pts  []image.Point
+		want int // corners of the hull
+	}{
+		{"square with an inside point", []image.Point{{0, 0}, {10, 0}, {5, 5}, {10, 10}, {0, 10}}, 4},
+		{"triangle", []image.Point{{0, 0}, {10, 0}, {0, 10}}, 3},
+		{"too few", []image.Point{{0, 0}, {1, 1}}, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := convexHull(tc.pts); len(got) != tc.want {
+				t.Errorf("convexHull = %v, want %d corners", got, tc.want)
+			}
+		})
+	}
+}
