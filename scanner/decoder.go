@@ -174,13 +174,13 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 			break
 		}
 		if p.regions {
-			if codes := d.decodeRegions(work, deadline); len(codes) > 0 {
+			if codes := d.decodeRegions(work, nil, len(regionPasses), deadline); len(codes) > 0 {
 				// A second code whose region did not read may read once
 				// the first is erased from the whole frame.
 				if img, _ := v.get(vGray); img != nil {
 					codes = d.more(img, qr.Options{}, codes, deadline)
 				}
-				return toCodes(codes, func(p image.Point) image.Point { return p }, scale), nil
+				return toCodes(codes, same, scale), nil
 			}
 			continue
 		}
@@ -195,8 +195,14 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		codes, err := qr.Decode(img, o)
 		switch {
 		case err == nil:
-			codes = d.more(img, o, codes, deadline)
-			return toCodes(codes, back, scale), nil
+			codes = inBase(d.more(img, o, codes, deadline), back)
+			if i == 0 && len(codes) < maxCodes {
+				// A second phone the whole-frame pass missed: its region,
+				// with the cheap crop passes only (this runs on every
+				// frame with a code).
+				codes = d.decodeRegions(work, codes, cheapRegionPasses, deadline)
+			}
+			return toCodes(codes, same, scale), nil
 		case errors.Is(err, qr.ErrBudget):
 			cut = true
 		case errors.Is(err, qr.ErrNotFound):
@@ -209,6 +215,18 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 	}
 	return nil, ErrNoCode
 }
+
+// inBase maps codes found in a variant to the base frame's coordinates.
+func inBase(codes []qr.Code, back func(image.Point) image.Point) []qr.Code {
+	for i := range codes {
+		for j, p := range codes[i].Points {
+			codes[i].Points[j] = back(p)
+		}
+	}
+	return codes
+}
+
+func same(p image.Point) image.Point { return p }
 
 // toCodes maps codes found in a variant back to the frame's coordinates.
 func toCodes(codes []qr.Code, back func(image.Point) image.Point, scale float64) []Code {

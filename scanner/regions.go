@@ -214,21 +214,56 @@ var regionPasses = []struct {
 	{false, qr.Options{TryHarder: true}},
 }
 
+// cheapRegionPasses is how many region passes a crop gets when the frame
+// already gave a code (a search for a second phone on every read frame).
+const cheapRegionPasses = 2
+
 // decodeRegions reads the codes of the candidate regions of base, each
-// warped upright. Codes come back in base's coordinates. deadline zero
-// means none.
-func (d *Decoder) decodeRegions(base gocv.Mat, deadline time.Time) []qr.Code {
-	var codes []qr.Code
+// warped upright, adding them to codes (already found, in base's
+// coordinates); a region that holds a found code is skipped. passes is how
+// many of regionPasses each crop gets. Codes come back in base's
+// coordinates. deadline zero means none.
+func (d *Decoder) decodeRegions(base gocv.Mat, codes []qr.Code, passes int, deadline time.Time) []qr.Code {
 	for _, q := range findQuads(base) {
 		if len(codes) >= maxCodes || d.late(deadline) {
 			break
 		}
-		c, ok := d.decodeQuad(base, q, deadline)
+		if slices.ContainsFunc(codes, func(c qr.Code) bool { return q.holds(c.Points) }) {
+			continue
+		}
+		c, ok := d.decodeQuad(base, q, passes, deadline)
 		if ok && !slices.ContainsFunc(codes, func(h qr.Code) bool { return h.Text == c.Text }) {
 			codes = append(codes, c)
 		}
 	}
 	return codes
+}
+
+// holds reports whether the centre of pts (a code's finder patterns) lies
+// inside q.
+func (q quad) holds(pts []image.Point) bool {
+	if len(pts) == 0 {
+		return false
+	}
+	var x, y float32
+	for _, p := range pts {
+		x += float32(p.X) / float32(len(pts))
+		y += float32(p.Y) / float32(len(pts))
+	}
+	sign := 0
+	for i := range q {
+		a, b := q[i], q[(i+1)%4]
+		c := (b.X-a.X)*(y-a.Y) - (b.Y-a.Y)*(x-a.X)
+		s := 1
+		if c < 0 {
+			s = -1
+		}
+		if sign != 0 && s != sign {
+			return false
+		}
+		sign = s
+	}
+	return true
 }
 
 func (d *Decoder) late(deadline time.Time) bool {
@@ -237,7 +272,7 @@ func (d *Decoder) late(deadline time.Time) bool {
 
 // decodeQuad warps q of base onto an upright square with a quiet-zone
 // margin and runs the region passes on it.
-func (d *Decoder) decodeQuad(base gocv.Mat, q quad, deadline time.Time) (qr.Code, bool) {
+func (d *Decoder) decodeQuad(base gocv.Mat, q quad, passes int, deadline time.Time) (qr.Code, bool) {
 	edge := 0.0
 	for i := range q {
 		a, b := q[i], q[(i+1)%4]
@@ -271,7 +306,7 @@ func (d *Decoder) decodeQuad(base gocv.Mat, q quad, deadline time.Time) (qr.Code
 	var clahe *image.Gray
 	eq := gocv.NewMat()
 	defer eq.Close()
-	for _, p := range regionPasses {
+	for _, p := range regionPasses[:min(passes, len(regionPasses))] {
 		if d.late(deadline) {
 			return qr.Code{}, false
 		}

@@ -148,3 +148,23 @@ func TestConvexHull(t *testing.T) {
 		})
 	}
 }
+
+func TestQuadHolds(t *testing.T) {
+	q := quad{{X: 0, Y: 0}, {X: 100, Y: 20}, {X: 100, Y: 80}, {X: 0, Y: 100}}
+	tests := []struct {
+		name string
+		pts  []image.Point
+		want bool
+	}{
+		{"finder centres inside", []image.Point{{10, 90}, {10, 10}, {90, 25}}, true},
+		{"centre outside", []image.Point{{150, 50}, {180, 60}, {170, 90}}, false},
+		{"no points", nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := q.holds(tc.pts); got != tc.want {
+				t.Errorf("holds(%v) = %v, want %v", tc.pts, got, tc.want)
+			}
+		})
+	}
+}
