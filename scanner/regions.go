@@ -54,10 +54,12 @@ func findQuads(base gocv.Mat) []quad {
 	gocv.Threshold(grad, &bin, 0, 255, gocv.ThresholdBinary|gocv.ThresholdOtsu)
 	// Close the gaps between module edges, then open away thin lines (the
 	// edges of the phone, of furniture) that are not a dense area.
+	blob := gocv.NewMat()
+	defer blob.Close()
 	gocv.MorphologyEx(bin, &grad, gocv.MorphClose, k5)
-	gocv.MorphologyEx(grad, &bin, gocv.MorphOpen, k5)
+	gocv.MorphologyEx(grad, &blob, gocv.MorphOpen, k5)
 
-	contours := gocv.FindContours(bin, gocv.RetrievalExternal, gocv.ChainApproxSimple)
+	contours := gocv.FindContours(blob, gocv.RetrievalExternal, gocv.ChainApproxSimple)
 	defer contours.Close()
 	frame := float64(src.Cols() * src.Rows())
 	type cand struct {
@@ -82,6 +84,11 @@ func findQuads(base gocv.Mat) []quad {
 		if qa <= 0 || area/qa < 0.7 {
 			continue // not a filled quadrilateral
 		}
+		if edgeDensity(bin, c) < minEdgeDensity {
+			// The outline of a plain shape (a dark box on the wall): the
+			// blob is its edge, closed around an empty inside.
+			continue
+		}
 		var q quad
 		for j, p := range corners {
 			q[j] = gocv.Point2f{X: float32(p.X) * s, Y: float32(p.Y) * s}
@@ -94,6 +101,24 @@ func findQuads(base gocv.Mat) []quad {
 		out = append(out, cands[i].q)
 	}
 	return out
+}
+
+// minEdgeDensity is the least ratio of edge pixels (in the bounding box)
+// to a candidate's area: a code's modules make it a half or more, the
+// outline of a plain box a few tenths at most.
+const minEdgeDensity = 0.4
+
+// edgeDensity is the number of set pixels of bin within c's bounding box
+// over c's area.
+func edgeDensity(bin gocv.Mat, c gocv.PointVector) float64 {
+	r := gocv.BoundingRect(c).Intersect(image.Rect(0, 0, bin.Cols(), bin.Rows()))
+	area := gocv.ContourArea(c)
+	if r.Empty() || area <= 0 {
+		return 0
+	}
+	roi := bin.Region(r)
+	defer roi.Close()
+	return float64(gocv.CountNonZero(roi)) / area
 }
 
 // minRegionArea is the least area (in the searched image's pixels) of a
