@@ -228,16 +228,27 @@ func polyArea(p []image.Point) float64 {
 // regionPasses are tried on each rectified crop in order; a crop is small,
 // so each costs about a millisecond.
 var regionPasses = []struct {
-	clahe bool
-	opts  qr.Options
+	prep cropPrep
+	opts qr.Options
 }{
-	{false, qr.Options{}},
-	{false, qr.Options{Invert: true}},
-	{true, qr.Options{}},
-	{false, qr.Options{Binarizer: qr.GlobalHistogram}},
-	{true, qr.Options{Invert: true}},
-	{false, qr.Options{TryHarder: true}},
+	{cropPlain, qr.Options{}},
+	{cropPlain, qr.Options{Invert: true}},
+	{cropCLAHE, qr.Options{}},
+	{cropSmooth, qr.Options{}},
+	{cropPlain, qr.Options{Binarizer: qr.GlobalHistogram}},
+	{cropCLAHE, qr.Options{Invert: true}},
+	{cropPlain, qr.Options{TryHarder: true}},
 }
+
+// cropPrep is what is done to a rectified crop before gozxing.
+type cropPrep int
+
+const (
+	cropPlain  cropPrep = iota
+	cropCLAHE           // contrast-limited equalisation: dim screens, glare
+	cropSmooth          // a Gaussian blur: the moiré of a screen's pixel grid
+	nCropPreps
+)
 
 // cheapRegionPasses is how many region passes a crop gets when the frame
 // already gave a code (a search for a second phone on every read frame).
@@ -328,25 +339,36 @@ func (d *Decoder) decodeQuad(base gocv.Mat, q quad, passes int, deadline time.Ti
 	if err != nil {
 		return qr.Code{}, false
 	}
-	var clahe *image.Gray
-	eq := gocv.NewMat()
-	defer eq.Close()
+	var imgs [nCropPreps]*image.Gray
+	imgs[cropPlain] = plain
+	var mats [nCropPreps]gocv.Mat
+	defer func() {
+		for _, m := range mats {
+			if m.Ptr() != nil {
+				m.Close()
+			}
+		}
+	}()
 	for _, p := range regionPasses[:min(passes, len(regionPasses))] {
 		if d.late(deadline) {
 			return qr.Code{}, false
 		}
-		img := plain
-		if p.clahe {
-			if clahe == nil {
+		if imgs[p.prep] == nil {
+			m := gocv.NewMat()
+			mats[p.prep] = m
+			switch p.prep {
+			case cropCLAHE:
 				c := gocv.NewCLAHEWithParams(3, image.Pt(4, 4))
-				c.Apply(crop, &eq)
+				c.Apply(crop, &m)
 				c.Close()
-				if clahe, err = grayView(eq); err != nil {
-					return qr.Code{}, false
-				}
+			case cropSmooth:
+				gocv.GaussianBlur(crop, &m, image.Pt(0, 0), 1.5, 1.5, gocv.BorderReplicate)
 			}
-			img = clahe
+			if imgs[p.prep], err = grayView(m); err != nil {
+				return qr.Code{}, false
+			}
 		}
+		img := imgs[p.prep]
 		o := p.opts
 		o.Deadline = deadline
 		found, err := qr.Decode(img, o)
