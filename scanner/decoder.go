@@ -198,13 +198,17 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		codes, err := qr.Decode(img, o)
 		switch {
 		case err == nil:
-			codes = inBase(d.more(img, o, codes, deadline), back)
-			if i == 0 && len(codes) < maxCodes {
+			if i == 0 {
 				// A second phone the whole-frame pass missed: its region,
 				// with the cheap crop passes only (this runs on every
-				// frame with a code).
-				codes = d.decodeRegions(work, codes, cheapRegionPasses, deadline)
+				// frame with a code), before the costlier whole-frame
+				// search below.
+				based := inBase(cloneCodes(codes), back)
+				if more := d.decodeRegions(work, based, cheapRegionPasses, deadline); len(more) > len(based) {
+					return toCodes(more, same, scale), nil
+				}
 			}
+			codes = inBase(d.more(img, o, codes, deadline), back)
 			return toCodes(codes, same, scale), nil
 		case errors.Is(err, qr.ErrBudget):
 			cut = true
@@ -227,6 +231,14 @@ func inBase(codes []qr.Code, back func(image.Point) image.Point) []qr.Code {
 		}
 	}
 	return codes
+}
+
+func cloneCodes(codes []qr.Code) []qr.Code {
+	out := make([]qr.Code, len(codes))
+	for i, c := range codes {
+		out[i] = qr.Code{Text: c.Text, Points: slices.Clone(c.Points)}
+	}
+	return out
 }
 
 func same(p image.Point) image.Point { return p }
