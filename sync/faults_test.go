@@ -187,13 +187,9 @@ func newFaultEnv(t *testing.T) *faultEnv {
 	t.Helper()
 	ctx := context.Background()
 	e := &faultEnv{up: newUpstream(t)}
-	p, err := faultproxy.New(e.up.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
-	e.proxy = p
-	e.db, e.client = enrolled(t, e.up, p.URL())
+	e.proxy = newProxy(t, e.up)
+	e.db, e.client = enrolled(t, e.up, e.proxy.URL())
+	var err error
 	e.innocent = issue(t, e.up, "innocent", verify.Green)
 	e.innocent2 = issue(t, e.up, "innocent2", verify.Green)
 	e.victim = issue(t, e.up, "victim", verify.Green)

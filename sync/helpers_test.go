@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+	"yanma/sync/internal/faultproxy"
 
 	"yanma/store"
 	"yanma/sync/upstream"
@@ -118,3 +119,15 @@ func ed25519Key(t testing.TB) (ed25519.PublicKey, ed25519.PrivateKey, error) {
 }
 
 func newHTTPServer(s *upstream.Server) *httptest.Server { return httptest.NewServer(s.Handler()) }
+
+// newProxy puts a fault-injecting proxy in front of the upstream, closed
+// when the test ends.
+func newProxy(t testing.TB, up *testUpstream) *faultproxy.Proxy {
+	t.Helper()
+	p, err := faultproxy.New(up.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}

@@ -32,11 +32,7 @@ func revokeMany(t testing.TB, up *upstream.Server, prefix string, n int) {
 func TestSnapshotPagedAndResumed(t *testing.T) {
 	ctx := context.Background()
 	up := newUpstream(t, upstream.WithPageSize(10), upstream.WithMaxDelta(5))
-	p, err := faultproxy.New(up.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
+	p := newProxy(t, up)
 	db, c := enrolled(t, up, p.URL())
 	revokeMany(t, up.Server, "early", 45)
 	victim := issue(t, up, "victim", verify.Green)
@@ -82,11 +78,7 @@ func TestSnapshotPagedAndResumed(t *testing.T) {
 func TestSnapshotRefusedPageStartsAgain(t *testing.T) {
 	ctx := context.Background()
 	up := newUpstream(t, upstream.WithPageSize(4), upstream.WithMaxDelta(2))
-	p, err := faultproxy.New(up.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
+	p := newProxy(t, up)
 	db, c := enrolled(t, up, p.URL())
 	revokeMany(t, up.Server, "x", 10)
 	p.Inject(faultproxy.Fault{Kind: faultproxy.Pass, Path: wire.PathRevocations, Times: 1},
@@ -112,11 +104,7 @@ func TestSnapshotRefusedPageStartsAgain(t *testing.T) {
 func TestConditionalPull(t *testing.T) {
 	ctx := context.Background()
 	up := newUpstream(t)
-	p, err := faultproxy.New(up.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
+	p := newProxy(t, up)
 	now := time.Now()
 	clk := func() time.Time { return now }
 	db, c := enrolled(t, up, p.URL(), WithClock(clk))
@@ -187,11 +175,7 @@ func TestPullNotPinned(t *testing.T) {
 func TestSnapshotCountMismatchStartsAgain(t *testing.T) {
 	ctx := context.Background()
 	up := newUpstream(t, upstream.WithPageSize(4), upstream.WithMaxDelta(2))
-	p, err := faultproxy.New(up.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
+	p := newProxy(t, up)
 	db, c := enrolled(t, up, p.URL())
 	revokeMany(t, up.Server, "z", 9)
 	first, err := up.Revocations(ctx, 0)

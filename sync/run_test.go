@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"yanma/sync/internal/faultproxy"
 	"yanma/verify"
 )
 
@@ -28,11 +27,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // the schedule says an hour.
 func TestRunRecoversAndKicks(t *testing.T) {
 	up := newUpstream(t)
-	p, err := faultproxy.New(up.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Close() })
+	p := newProxy(t, up)
 	db, c := enrolled(t, up, p.URL(), WithInterval(time.Hour), WithBackoff(5*time.Millisecond, 40*time.Millisecond))
 	is := issue(t, up, "p", verify.Green)
 	if err := p.Stop(); err != nil {

@@ -59,11 +59,7 @@ func TestFeverTurnsYellowAndRevokes(t *testing.T) {
 func TestReportAppliedOnce(t *testing.T) {
 	ctx := context.Background()
 	up := newUpstream(t)
-	proxy, err := faultproxy.New(up.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = proxy.Close() })
+	proxy := newProxy(t, up)
 	is := issue(t, up, "p-2002", verify.Green)
 	db, c := enrolled(t, up, proxy.URL())
 	rep := feverReport(t, db, is, time.Now())
