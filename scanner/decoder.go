@@ -55,6 +55,8 @@ func WithMaxSide(px int) DecoderOption {
 }
 
 // WithClock sets the clock the budget is measured with (default time.Now).
+// A benchmark may pass the process's CPU time so that the budget
+// is the decoder's own work, whatever else runs on the machine.
 func WithClock(now func() time.Time) DecoderOption { return func(dec *Decoder) { dec.now = now } }
 
 // WithDecoderLogger sets the logger for decoder diagnostics (default: discard).
@@ -106,7 +108,11 @@ func (d *Decoder) DecodeImageCodes(img image.Image) ([]Code, error) {
 		g = qr.Downscale(g)
 		scale *= 2
 	}
-	codes, err := qr.Read(g, d.passes, d.deadline())
+	passes := slices.Clone(d.passes)
+	for i := range passes {
+		passes[i].Now = d.now
+	}
+	codes, err := qr.Read(g, passes, d.deadline())
 	if err != nil {
 		return nil, d.translate(err)
 	}
@@ -193,9 +199,9 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		}
 		o := p.opts
 		if i > 0 {
-			o.Deadline = deadline
+			o.Deadline, o.Now = deadline, d.now
 		}
-		codes, err := qr.Decode(img, o)
+		codes, err := v.prepared(p.variant).Decode(o)
 		switch {
 		case err == nil:
 			if i == 0 {
@@ -274,6 +280,7 @@ func (d *Decoder) more(img *image.Gray, o qr.Options, codes []qr.Code, deadline 
 	if deadline.IsZero() || o.Deadline.IsZero() {
 		o.Deadline = deadline
 	}
+	o.Now = d.now
 	var erased *image.Gray
 	for len(codes) < maxCodes {
 		if !deadline.IsZero() && d.now().After(deadline) {
@@ -420,6 +427,7 @@ type variants struct {
 	offline   bool // no frame budget: afford the full-size variants
 	mats      [nVariants]gocv.Mat
 	imgs      [nVariants]*image.Gray
+	qimgs     [nVariants]*qr.Image // binarizations kept across passes
 	maps      [nVariants]func(image.Point) image.Point
 	done      [nVariants]bool
 }
@@ -508,6 +516,15 @@ func rotate45(g gocv.Mat) (gocv.Mat, func(image.Point) image.Point) {
 		return image.Pt(int(c*dx-c*dy+cx), int(c*dx+c*dy+cy))
 	}
 	return out, back
+}
+
+// prepared returns variant k (already made by get) ready for several
+// passes.
+func (v *variants) prepared(k variant) *qr.Image {
+	if v.qimgs[k] == nil {
+		v.qimgs[k] = qr.NewImage(v.imgs[k])
+	}
+	return v.qimgs[k]
 }
 
 func (v *variants) close() {

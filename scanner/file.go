@@ -48,7 +48,9 @@ func DecodeFile(ctx context.Context, d *Decoder, path string, fn func(FrameCodes
 		return fmt.Errorf("decode %s: a directory: %w", path, ErrUnreadable)
 	}
 	if !isVideoPath(path) {
-		m := gocv.IMRead(path, gocv.IMReadColor)
+		// Gray straight from the file: the decoder wants nothing else, and
+		// a JPEG decoded to gray skips its colour planes.
+		m := gocv.IMRead(path, gocv.IMReadGrayScale)
 		if !m.Empty() {
 			codes, err := d.DecodeMat(m)
 			m.Close()

@@ -58,10 +58,19 @@ func cmdDecode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("decode", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	budget := fs.Duration("budget", scanner.DefaultBudget, "per-frame time budget (0: none)")
+	clock := fs.String("clock", "cpu", "what the budget is measured in: cpu (this process's CPU time) or wall")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	dec := scanner.NewDecoder(scanner.WithBudget(*budget))
+	opts := []scanner.DecoderOption{scanner.WithBudget(*budget)}
+	switch *clock {
+	case "cpu":
+		opts = append(opts, scanner.WithClock(processCPU))
+	case "wall":
+	default:
+		return fmt.Errorf("decode: -clock %q: want cpu or wall", *clock)
+	}
+	dec := scanner.NewDecoder(opts...)
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	for _, path := range fs.Args() {

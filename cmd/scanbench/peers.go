@@ -63,7 +63,7 @@ func fileExists(paths ...string) func() bool {
 func tools(self string) []tool {
 	return []tool{
 		{
-			name:      "yanma (25 ms budget)",
+			name:      "yanma (25 ms CPU budget)",
 			argv:      func(files []string) []string { return append([]string{self, "decode"}, files...) },
 			parse:     parseOurs,
 			available: func() bool { return true },

@@ -143,3 +143,23 @@ func TestGenerate(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeClock: the decode peer measures its budget in CPU time by
+// default, takes the wall clock when asked, and refuses any other clock.
+func TestDecodeClock(t *testing.T) {
+	img := filepath.Join("..", "..", "scanner", "testdata", "hello.png")
+	for _, clock := range []string{"cpu", "wall"} {
+		var out, errOut strings.Builder
+		if err := run(context.Background(), []string{"decode", "-clock", clock, img}, &out, &errOut); err != nil {
+			t.Fatalf("-clock %s: %v (%s)", clock, err, errOut.String())
+		}
+		got, err := parseOurs([]byte(out.String()))
+		if err != nil || len(got[abs(img)]) != 1 {
+			t.Errorf("-clock %s: %q, %v; want one code of %s", clock, out.String(), err, img)
+		}
+	}
+	var out, errOut strings.Builder
+	if err := run(context.Background(), []string{"decode", "-clock", "sundial", img}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "sundial") {
+		t.Errorf("-clock sundial: err = %v, want one naming it", err)
+	}
+}

@@ -21,11 +21,20 @@ const (
 type fastHybrid struct {
 	gozxing.Binarizer // the global-histogram binarizer, for GetBlackRow
 	src               gozxing.LuminanceSource
-	matrix            *gozxing.BitMatrix
+	// inverted binarizes 255-v of every pixel v of src, without making
+	// that inverted copy.
+	inverted bool
+	matrix   *gozxing.BitMatrix
 }
 
 func newFastHybrid(src gozxing.LuminanceSource) *fastHybrid {
 	return &fastHybrid{Binarizer: gozxing.NewGlobalHistgramBinarizer(src), src: src}
+}
+
+// newInvertedHybrid is newFastHybrid(src.Invert()), bit for bit, a copy
+// of the frame cheaper.
+func newInvertedHybrid(src gozxing.LuminanceSource) *fastHybrid {
+	return &fastHybrid{Binarizer: gozxing.NewGlobalHistgramBinarizer(src.Invert()), src: src, inverted: true}
 }
 
 func (b *fastHybrid) CreateBinarizer(src gozxing.LuminanceSource) gozxing.Binarizer {
@@ -48,7 +57,10 @@ func (b *fastHybrid) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 	lum := b.src.GetMatrix()
 	subW := (w + blockSize - 1) >> blockPow
 	subH := (h + blockSize - 1) >> blockPow
-	bp := blackPoints(lum, subW, subH, w, h)
+	bp := blackPoints(lum, subW, subH, w, h, b.inverted)
+	// Inverted, a pixel v is black when 255-v <= t, that is v >= 255-t:
+	// flip tests v > 255-t-1 and sets the bit when the test fails.
+	flip := b.inverted
 
 	rowWords := (w + 31) / 32
 	words := make([]uint32, rowWords*h)
@@ -64,12 +76,29 @@ func (b *fastHybrid) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 				r := bp[(top+z)*subW+left-2 : (top+z)*subW+left+3]
 				sum += r[0] + r[1] + r[2] + r[3] + r[4]
 			}
-			t := byte(min(sum/25, 255))
+			t := min(sum/25, 255)
+			if flip {
+				// 255-v <= t  ⇔  v >= 255-t; v > 254-t can be false for
+				// every v when t is 255 (every pixel black).
+				lo := 255 - t
+				for yy := 0; yy < blockSize; yy++ {
+					row := lum[(yoff+yy)*w+xoff : (yoff+yy)*w+xoff+blockSize]
+					out := words[(yoff+yy)*rowWords:]
+					for xx, p := range row {
+						if int(p) >= lo {
+							px := xoff + xx
+							out[px>>5] |= 1 << (px & 31)
+						}
+					}
+				}
+				continue
+			}
+			tb := byte(t)
 			for yy := 0; yy < blockSize; yy++ {
 				row := lum[(yoff+yy)*w+xoff : (yoff+yy)*w+xoff+blockSize]
 				out := words[(yoff+yy)*rowWords:]
 				for xx, p := range row {
-					if p <= t {
+					if p <= tb {
 						px := xoff + xx
 						out[px>>5] |= 1 << (px & 31)
 					}
@@ -93,8 +122,8 @@ func (b *fastHybrid) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 }
 
 // blackPoints is ZXing's per-block black point estimate (row-major,
-// subW×subH).
-func blackPoints(lum []byte, subW, subH, w, h int) []int {
+// subW×subH), of lum or, when inverted, of 255-lum.
+func blackPoints(lum []byte, subW, subH, w, h int, inverted bool) []int {
 	bp := make([]int, subW*subH)
 	maxY, maxX := h-blockSize, w-blockSize
 	for y := 0; y < subH; y++ {
@@ -120,6 +149,9 @@ func blackPoints(lum []byte, subW, subH, w, h int) []int {
 					}
 					break
 				}
+			}
+			if inverted {
+				sum, lo, hi = 255<<(2*blockPow)-sum, 255-hi, 255-lo
 			}
 			avg := sum >> (2 * blockPow)
 			if hi-lo <= minDynamicRange {

@@ -11,7 +11,8 @@ import (
 )
 
 // TestFastHybridSameBits: the fast binarizer gives exactly gozxing's
-// HybridBinarizer matrix, on codes, on noise and on odd sizes.
+// HybridBinarizer matrix, on codes, on noise and on odd sizes, and so does
+// its inverted form on gozxing's inverted luminance.
 func TestFastHybridSameBits(t *testing.T) {
 	noise := func(w, h int) *image.Gray {
 		g := image.NewGray(image.Rect(0, 0, w, h))
@@ -34,24 +35,38 @@ func TestFastHybridSameBits(t *testing.T) {
 		{name: "finder field", img: finderField(333, 201, 3)},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			want, err := gozxing.NewHybridBinarizer(newGraySource(tt.img)).GetBlackMatrix()
-			if err != nil {
-				t.Fatal(err)
+		for _, inv := range []bool{false, true} {
+			name := tt.name
+			if inv {
+				name += " inverted"
 			}
-			got, err := newFastHybrid(newGraySource(tt.img)).GetBlackMatrix()
-			if err != nil {
-				t.Fatal(err)
-			}
-			w, h := want.GetWidth(), want.GetHeight()
-			for y := 0; y < h; y++ {
-				for x := 0; x < w; x++ {
-					if got.Get(x, y) != want.Get(x, y) {
-						t.Fatalf("bit (%d,%d) differs", x, y)
+			t.Run(name, func(t *testing.T) {
+				var src gozxing.LuminanceSource = newGraySource(tt.img)
+				fast := newFastHybrid(src)
+				if inv {
+					src, fast = src.Invert(), newInvertedHybrid(src)
+				}
+				want, err := gozxing.NewHybridBinarizer(src).GetBlackMatrix()
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := fast.GetBlackMatrix()
+				if err != nil {
+					t.Fatal(err)
+				}
+				w, h := want.GetWidth(), want.GetHeight()
+				if got.GetWidth() != w || got.GetHeight() != h {
+					t.Fatalf("size %dx%d, want %dx%d", got.GetWidth(), got.GetHeight(), w, h)
+				}
+				for y := 0; y < h; y++ {
+					for x := 0; x < w; x++ {
+						if got.Get(x, y) != want.Get(x, y) {
+							t.Fatalf("bit (%d,%d) differs", x, y)
+						}
 					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 

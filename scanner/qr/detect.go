@@ -29,6 +29,7 @@ type reader struct {
 	hints    map[gozxing.DecodeHintType]interface{}
 	dec      *decoder.Decoder
 	deadline time.Time
+	now      func() time.Time
 }
 
 type read struct {
@@ -56,7 +57,7 @@ func (r *reader) findMulti() ([]*detector.FinderPatternInfo, error) {
 	return infos, nil
 }
 
-func (r *reader) late() bool { return !r.deadline.IsZero() && time.Now().After(r.deadline) }
+func (r *reader) late() bool { return !r.deadline.IsZero() && r.now().After(r.deadline) }
 
 // readInfo decodes the code whose finder patterns are info.
 func (r *reader) readInfo(info *detector.FinderPatternInfo) (read, error) {

@@ -51,6 +51,18 @@ type Options struct {
 	// Deadline, when not zero, makes the call give up with ErrBudget once the
 	// finder-pattern search runs past it.
 	Deadline time.Time
+	// Now is the clock Deadline is measured with (nil: time.Now). A
+	// benchmark may pass the process's CPU time, so that the budget does
+	// not shrink when other work shares the machine.
+	Now func() time.Time
+}
+
+// clock returns o's clock.
+func (o Options) clock() func() time.Time {
+	if o.Now != nil {
+		return o.Now
+	}
+	return time.Now
 }
 
 // DefaultMaxCenters keeps gozxing's cubic pattern selection to well under a
@@ -77,7 +89,55 @@ type abort struct{}
 // Decode returns the QR codes in g. No code is ErrNotFound; a search cut short
 // by the budget is ErrBudget. It never panics: a panic inside gozxing (a bug
 // on odd input) comes back as ErrDecoder.
-func Decode(g *image.Gray, o Options) (codes []Code, err error) {
+func Decode(g *image.Gray, o Options) ([]Code, error) {
+	return NewImage(g).Decode(o)
+}
+
+// Image is a gray image read with several Options in turn (a cascade on one
+// crop): each binarization it needs is made once, on first use, and kept;
+// the binarizer is most of a cheap pass. The inverted binarizations are
+// made from the same pixels without an inverted copy. An Image is for one
+// goroutine; g must not change while it is in use.
+type Image struct {
+	g    *image.Gray
+	bits [2][2]*gozxing.BitMatrix // [Binarizer][inverted]
+	errs [2][2]error
+}
+
+// NewImage prepares g for Decode calls.
+func NewImage(g *image.Gray) *Image { return &Image{g: g} }
+
+// matrix returns the binarization the options ask for.
+func (im *Image) matrix(b Binarizer, invert bool) (*gozxing.BitMatrix, error) {
+	if b != GlobalHistogram {
+		b = Hybrid
+	}
+	inv := 0
+	if invert {
+		inv = 1
+	}
+	if m, err := im.bits[b][inv], im.errs[b][inv]; m != nil || err != nil {
+		return m, err
+	}
+	var src gozxing.LuminanceSource = newGraySource(im.g)
+	var bin gozxing.Binarizer
+	switch {
+	case b == GlobalHistogram && invert:
+		bin = gozxing.NewGlobalHistgramBinarizer(src.Invert())
+	case b == GlobalHistogram:
+		bin = gozxing.NewGlobalHistgramBinarizer(src)
+	case invert:
+		bin = newInvertedHybrid(src)
+	default:
+		bin = newFastHybrid(src)
+	}
+	im.bits[b][inv], im.errs[b][inv] = bin.GetBlackMatrix()
+	return im.bits[b][inv], im.errs[b][inv]
+}
+
+// Decode returns the QR codes of the image read with o; see Decode.
+func (im *Image) Decode(o Options) (codes []Code, err error) {
+	g := im.g
 	if g == nil || g.Rect.Dx() <= 0 || g.Rect.Dy() <= 0 {
 		return nil, ErrNotFound
 	}
@@ -95,22 +155,6 @@ func Decode(g *image.Gray, o Options) (codes []Code, err error) {
 		}
 	}()
 
-	var src gozxing.LuminanceSource = newGraySource(g)
-	if o.Invert {
-		src = src.Invert()
-	}
-	var bin gozxing.Binarizer
-	switch o.Binarizer {
-	case GlobalHistogram:
-		bin = gozxing.NewGlobalHistgramBinarizer(src)
-	default:
-		bin = newFastHybrid(src)
-	}
-	bmp, err := gozxing.NewBinaryBitmap(bin)
-	if err != nil {
-		return nil, fmt.Errorf("qr: bitmap: %w", ErrDecoder)
-	}
-
 	limit := o.MaxCenters
 	if limit <= 0 {
 		limit = DefaultMaxCenters
@@ -119,12 +163,12 @@ func Decode(g *image.Gray, o Options) (codes []Code, err error) {
 		limit = multiMaxCenters
 	}
 	seen := 0
-	deadline := o.Deadline
+	deadline, now := o.Deadline, o.clock()
 	var centres []*detector.FinderPattern
 	hints := map[gozxing.DecodeHintType]interface{}{
 		gozxing.DecodeHintType_NEED_RESULT_POINT_CALLBACK: gozxing.ResultPointCallback(func(p gozxing.ResultPoint) {
 			seen++
-			if seen > limit || (!deadline.IsZero() && time.Now().After(deadline)) {
+			if seen > limit || (!deadline.IsZero() && now().After(deadline)) {
 				panic(abort{})
 			}
 			if fp, ok := p.(*detector.FinderPattern); ok {
@@ -137,11 +181,11 @@ func Decode(g *image.Gray, o Options) (codes []Code, err error) {
 		hints[gozxing.DecodeHintType_TRY_HARDER] = true
 	}
 
-	bm, err := bmp.GetBlackMatrix()
+	bm, err := im.matrix(o.Binarizer, o.Invert)
 	if err != nil {
 		return nil, ErrNotFound // a flat image: nothing to binarize
 	}
-	rd := &reader{bm: bm, hints: hints, dec: decoder.NewDecoder(), deadline: deadline}
+	rd := &reader{bm: bm, hints: hints, dec: decoder.NewDecoder(), deadline: deadline, now: now}
 	var infos []*detector.FinderPatternInfo
 	if o.Multi {
 		infos, err = rd.findMulti()

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // testdata is shared with the scanner package.
@@ -203,5 +204,55 @@ func TestGrayConversions(t *testing.T) {
 	}
 	if g := Gray(paletted); g.Rect != src.Rect {
 		t.Errorf("paletted: rect %v", g.Rect)
+	}
+}
+
+// TestImageKeepsBinarizations: one Image read with every option in turn
+// answers as a fresh Decode of each would, in either order; the kept
+// binarizations do not leak from one option into another.
+func TestImageKeepsBinarizations(t *testing.T) {
+	opts := []Options{
+		{},
+		{Invert: true},
+		{Binarizer: GlobalHistogram},
+		{Binarizer: GlobalHistogram, Invert: true},
+		{TryHarder: true},
+		{TryHarder: true, Invert: true},
+	}
+	for _, file := range []string{"hello.png", "dark.png"} {
+		g := load(t, file)
+		want := make([]error, len(opts))
+		texts := make([][]string, len(opts))
+		for i, o := range opts {
+			codes, err := Decode(g, o)
+			texts[i], want[i] = textsOf(codes), err
+		}
+		if !slices.ContainsFunc(want, func(err error) bool { return err == nil }) ||
+			!slices.ContainsFunc(want, func(err error) bool { return err != nil }) {
+			t.Fatalf("%s: every option answers alike (%v): the test shows nothing", file, want)
+		}
+		for _, order := range [][]int{{0, 1, 2, 3, 4, 5}, {5, 4, 3, 2, 1, 0}} {
+			im := NewImage(g)
+			for _, i := range order {
+				codes, err := im.Decode(opts[i])
+				if !errors.Is(err, want[i]) || !slices.Equal(textsOf(codes), texts[i]) {
+					t.Errorf("%s %+v after others: %q, %v; want %q, %v", file, opts[i], textsOf(codes), err, texts[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestDeadlineClock: the deadline is read on the clock the options give,
+// not on the wall clock (a benchmark passes its CPU time).
+func TestDeadlineClock(t *testing.T) {
+	g := load(t, "hello.png")
+	start := time.Now()
+	if _, err := Decode(g, Options{Deadline: start.Add(time.Hour)}); err != nil {
+		t.Fatalf("an hour of budget on the wall clock: %v", err)
+	}
+	late := func() time.Time { return start.Add(2 * time.Hour) }
+	if _, err := Decode(g, Options{Deadline: start.Add(time.Hour), Now: late}); !errors.Is(err, ErrBudget) {
+		t.Fatalf("a clock past the deadline: err = %v, want ErrBudget", err)
 	}
 }

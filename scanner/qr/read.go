@@ -36,7 +36,7 @@ var cascade = []Pass{
 func DefaultCascade() []Pass { return append([]Pass(nil), cascade...) }
 
 // Read runs the passes in order until one finds a code, stopping at the
-// deadline (zero: none). It returns ErrNotFound when every pass ran and found
+// deadline (zero: none), measured with each pass's clock (Options.Now). It returns ErrNotFound when every pass ran and found
 // nothing, ErrBudget when the deadline or a pass's centre budget cut the
 // search short, and the codes of the first pass that found any.
 func Read(g *image.Gray, passes []Pass, deadline time.Time) ([]Code, error) {
@@ -45,7 +45,7 @@ func Read(g *image.Gray, passes []Pass, deadline time.Time) ([]Code, error) {
 	for i, p := range passes {
 		// The first pass runs whole: every image gets its cheap chance
 		// however slow the machine; the deadline governs the rest.
-		if i > 0 && !deadline.IsZero() && time.Now().After(deadline) {
+		if i > 0 && !deadline.IsZero() && p.clock()().After(deadline) {
 			return nil, ErrBudget
 		}
 		img := g
