@@ -180,7 +180,7 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 			break
 		}
 		if p.regions {
-			if codes := d.decodeRegions(work, nil, len(regionPasses), deadline); len(codes) > 0 {
+			if codes := d.decodeRegions(work, nil, nRegionPasses, deadline); len(codes) > 0 {
 				// A second code whose region did not read may read once
 				// the first is erased from the whole frame.
 				if img, _ := v.get(vGray); img != nil {

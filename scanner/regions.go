@@ -225,20 +225,41 @@ func polyArea(p []image.Point) float64 {
 	return math.Abs(float64(a)) / 2
 }
 
-// regionPasses are tried on each rectified crop in order; a crop is small,
-// so each costs about a millisecond.
-var regionPasses = []struct {
+// cropPass is one attempt on a rectified crop.
+type cropPass struct {
 	prep cropPrep
 	opts qr.Options
-}{
-	{cropPlain, qr.Options{}},
-	{cropPlain, qr.Options{Invert: true}},
-	{cropCLAHE, qr.Options{}},
-	{cropSmooth, qr.Options{}},
-	{cropPlain, qr.Options{Binarizer: qr.GlobalHistogram}},
-	{cropCLAHE, qr.Options{Invert: true}},
-	{cropPlain, qr.Options{TryHarder: true}},
 }
+
+// lightPasses are tried in order on a crop whose quiet zone is lighter than
+// the code (the usual dark-on-light screen); darkPasses on a crop whose
+// quiet zone is darker (dark mode). The crop's polarity only orders the
+// passes, it does not drop any: a glare spot or a dark bezel can fool it.
+// A crop is a few hundred pixels wide, so each pass costs a millisecond or
+// two, most of it the binarization (kept across passes, qr.Image).
+var (
+	lightPasses = []cropPass{
+		{cropPlain, qr.Options{}},
+		{cropSmooth, qr.Options{}},
+		{cropCLAHE, qr.Options{}},
+		{cropPlain, qr.Options{Binarizer: qr.GlobalHistogram}},
+		{cropPlain, qr.Options{Invert: true}},
+		{cropPlain, qr.Options{TryHarder: true}},
+		{cropCLAHE, qr.Options{Invert: true}},
+	}
+	darkPasses = []cropPass{
+		{cropPlain, qr.Options{Invert: true}},
+		{cropCLAHE, qr.Options{Invert: true}},
+		{cropPlain, qr.Options{}},
+		{cropSmooth, qr.Options{}},
+		{cropCLAHE, qr.Options{}},
+		{cropPlain, qr.Options{Binarizer: qr.GlobalHistogram}},
+		{cropPlain, qr.Options{TryHarder: true}},
+	}
+)
+
+// nRegionPasses is how many passes a crop gets at most.
+const nRegionPasses = 7
 
 // cropPrep is what is done to a rectified crop before gozxing.
 type cropPrep int
@@ -257,7 +278,7 @@ const cheapRegionPasses = 2
 // decodeRegions reads the codes of the candidate regions of base, each
 // warped upright, adding them to codes (already found, in base's
 // coordinates); a region that holds a found code is skipped. passes is how
-// many of regionPasses each crop gets. The search goes breadth first: every
+// many passes each crop gets. The search goes breadth first: every
 // region gets the first pass before any gets the second, so a code whose
 // region is not the largest (a poster behind the phone is) is read as soon
 // as the plain crop reads it, not after the other regions' hard passes.
@@ -274,7 +295,7 @@ func (d *Decoder) decodeRegions(base gocv.Mat, codes []qr.Code, passes int, dead
 			c.close()
 		}
 	}()
-	for _, p := range regionPasses[:min(passes, len(regionPasses))] {
+	for j := range min(passes, nRegionPasses) {
 		for _, rc := range crops {
 			if len(codes) >= maxCodes || d.late(deadline) {
 				return codes
@@ -282,9 +303,17 @@ func (d *Decoder) decodeRegions(base gocv.Mat, codes []qr.Code, passes int, dead
 			if rc.done {
 				continue
 			}
+			if rc.imgs[cropPlain] == nil && !rc.warp(base) {
+				rc.done = true
+				continue
+			}
+			p := lightPasses[j]
+			if rc.dark {
+				p = darkPasses[j]
+			}
 			o := p.opts
 			o.Deadline, o.Now = deadline, d.now
-			c, ok := rc.decode(base, p.prep, o)
+			c, ok := rc.decode(p.prep, o)
 			if !ok {
 				continue
 			}
@@ -333,6 +362,7 @@ func (d *Decoder) late(deadline time.Time) bool {
 type regionCrop struct {
 	q    quad
 	done bool // read, or beyond reading (the warp failed)
+	dark bool // the quiet zone is darker than the code: dark mode
 	crop gocv.Mat
 	inv  [9]float64 // the crop's coordinates back to base's
 	imgs [nCropPreps]*qr.Image
@@ -350,13 +380,9 @@ func (rc *regionCrop) close() {
 	}
 }
 
-// decode reads the crop prepared with prep, with the options o; the code
-// comes back in base's coordinates.
-func (rc *regionCrop) decode(base gocv.Mat, prep cropPrep, o qr.Options) (qr.Code, bool) {
-	if rc.imgs[cropPlain] == nil && !rc.warp(base) {
-		rc.done = true
-		return qr.Code{}, false
-	}
+// decode reads the warped crop prepared with prep, with the options o; the
+// code comes back in base's coordinates.
+func (rc *regionCrop) decode(prep cropPrep, o qr.Options) (qr.Code, bool) {
 	if rc.imgs[prep] == nil {
 		m := gocv.NewMat()
 		rc.mats[prep] = m
@@ -404,6 +430,12 @@ func (rc *regionCrop) warp(base gocv.Mat) bool {
 	// side; small codes are enlarged so gozxing sees ≥ 3 px per module.
 	side := float32(min(max(edge*2, 320), 720))
 	m := side / 10
+	// Bicubic keeps the modules of an enlarged small code sharp; codes
+	// large enough not to be enlarged much get bilinear.
+	interp := gocv.InterpolationLinear
+	if float64(side) >= 1.5*edge {
+		interp = gocv.InterpolationCubic
+	}
 	dst := []gocv.Point2f{{X: m, Y: m}, {X: m + side, Y: m}, {X: m + side, Y: m + side}, {X: m, Y: m + side}}
 	srcV := gocv.NewPoint2fVectorFromPoints(q[:])
 	defer srcV.Close()
@@ -417,22 +449,47 @@ func (rc *regionCrop) warp(base gocv.Mat) bool {
 		rc.inv[i] = inv.GetDoubleAt(i/3, i%3)
 	}
 	n := int(side + 2*m)
+	// The warp is the costliest step of a region (OpenCV's bicubic
+	// WarpPerspective of a 864×864 crop is about 9 ms of CPU here, a
+	// bicubic Resize to that size 1 ms), but the cheaper ways read fewer of
+	// the 1300 corpus images without a budget: warping at the code's own
+	// size and enlarging with Resize, or bilinear throughout, 22 fewer
+	// (most in two_codes); cutting the bounding box of a code seen nearly
+	// square-on and enlarging it with Resize, 43 fewer (moiré, two_codes,
+	// turned codes): the rectified square is what gozxing reads best.
 	rc.crop = gocv.NewMat()
-	// Bicubic keeps the modules of an enlarged small code sharp; it costs
-	// two and a half times bilinear (10 ms of CPU for a 864×864 crop), so
-	// codes large enough not to be enlarged much get bilinear. (Warping at
-	// the code's own size and enlarging with Resize, or bilinear
-	// throughout, cost 2 ms a frame less but read 22 fewer of the 1300
-	// corpus images, most of them in two_codes.)
-	interp := gocv.InterpolationLinear
-	if float64(side) >= 1.5*edge {
-		interp = gocv.InterpolationCubic
-	}
 	gocv.WarpPerspectiveWithParams(base, &rc.crop, fwd, image.Pt(n, n), interp, gocv.BorderReplicate, color.RGBA{})
+	box := image.Rect(int(m), int(m), n-int(m), n-int(m)) // the code's square
 	plain, err := grayView(rc.crop)
 	if err != nil {
 		return false
 	}
 	rc.imgs[cropPlain] = qr.NewImage(plain)
+	rc.dark = darkQuietZone(plain, box, int(m)/2)
 	return true
+}
+
+// darkQuietZone reports whether the band of width band just outside the
+// code's box in the crop g (where the quiet zone is) is darker on average
+// than the box itself: a light-on-dark code.
+func darkQuietZone(g *image.Gray, box image.Rectangle, band int) bool {
+	if band < 1 || box.Dx() < 2 || box.Dy() < 2 {
+		return false
+	}
+	outer := box.Inset(-band).Intersect(g.Rect)
+	var sumBand, sumIn, nBand, nIn int
+	for y := outer.Min.Y; y < outer.Max.Y; y += 2 {
+		row := g.Pix[(y-g.Rect.Min.Y)*g.Stride:]
+		for x := outer.Min.X; x < outer.Max.X; x += 2 {
+			v := int(row[x-g.Rect.Min.X])
+			if image.Pt(x, y).In(box) {
+				sumIn += v
+				nIn++
+			} else {
+				sumBand += v
+				nBand++
+			}
+		}
+	}
+	return nBand > 0 && nIn > 0 && sumBand*nIn < sumIn*nBand
 }
