@@ -180,13 +180,24 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 			break
 		}
 		if p.regions {
-			if codes := d.decodeRegions(work, nil, nRegionPasses, deadline); len(codes) > 0 {
+			codes, regions := d.searchRegions(work, nil, nRegionPasses, deadline)
+			if len(codes) > 0 {
 				// A second code whose region did not read may read once
 				// the first is erased from the whole frame.
 				if img, _ := v.get(vGray); img != nil {
 					codes = d.more(img, qr.Options{}, codes, deadline)
 				}
 				return toCodes(codes, same, scale), nil
+			}
+			if regions == 0 && !v.offline {
+				// Nothing in the frame looks like a code (no dense,
+				// squarish patch of edges) and the cheap pass read
+				// nothing: the harder whole-frame passes would spend the
+				// rest of the budget on the table and the wall. Most
+				// camera frames are this, and the next comes soon. (Of
+				// the 1300 corpus images, 6 have no candidate region;
+				// the whole-frame passes read 3 of them.)
+				return nil, ErrNoCode
 			}
 			continue
 		}

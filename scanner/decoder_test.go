@@ -256,3 +256,49 @@ func TestTurnedCode(t *testing.T) {
 		}
 	}
 }
+
+// TestNothingCodeLike: the camera decoder answers a frame in which nothing
+// looks like a code (no candidate region, and the cheap pass read nothing)
+// with ErrNoCode as soon as the region search is done, instead of spending
+// the rest of its budget on whole-frame passes: the clock here says the
+// budget is spent from the third reading on, and a frame with a code-like
+// region does run out of it.
+func TestNothingCodeLike(t *testing.T) {
+	t0 := time.Date(2020, 2, 1, 0, 0, 0, 0, time.UTC)
+	newDec := func() *Decoder {
+		reads := 0
+		clock := func() time.Time {
+			reads++
+			if reads <= 2 { // the deadline, and the check before the region pass
+				return t0
+			}
+			return t0.Add(time.Hour)
+		}
+		return NewDecoder(WithClock(clock))
+	}
+	scene := image.NewGray(image.Rect(0, 0, 640, 480))
+	for i := range scene.Pix {
+		scene.Pix[i] = byte(90 + (i%640)/16) // a soft gradient: a wall
+	}
+	for y := 100; y < 300; y++ {
+		for x := 80; x < 260; x++ {
+			scene.Pix[y*640+x] = 30 // a dark box on it
+		}
+	}
+	blank, err := gocv.ImageGrayToMatGray(scene)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blank.Close()
+	if qs := findQuads(blank); len(qs) != 0 {
+		t.Fatalf("the empty scene has candidate regions %v: the test shows nothing", qs)
+	}
+	if _, err := newDec().DecodeMat(blank); !errors.Is(err, ErrNoCode) || errors.Is(err, ErrBudget) {
+		t.Errorf("empty scene: err = %v, want ErrNoCode and not ErrBudget", err)
+	}
+	dark := gocv.IMRead(filepath.Join("testdata", "dark.png"), gocv.IMReadColor)
+	defer dark.Close()
+	if _, err := newDec().DecodeMat(dark); !errors.Is(err, ErrBudget) {
+		t.Errorf("dark-mode code (a candidate region): err = %v, want ErrBudget", err)
+	}
+}

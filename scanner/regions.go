@@ -284,8 +284,16 @@ const cheapRegionPasses = 2
 // as the plain crop reads it, not after the other regions' hard passes.
 // Codes come back in base's coordinates. deadline zero means none.
 func (d *Decoder) decodeRegions(base gocv.Mat, codes []qr.Code, passes int, deadline time.Time) []qr.Code {
+	codes, _ = d.searchRegions(base, codes, passes, deadline)
+	return codes
+}
+
+// searchRegions is decodeRegions that also says how many candidate regions
+// the frame has.
+func (d *Decoder) searchRegions(base gocv.Mat, codes []qr.Code, passes int, deadline time.Time) ([]qr.Code, int) {
+	quads := findQuads(base)
 	var crops []*regionCrop
-	for _, q := range findQuads(base) {
+	for _, q := range quads {
 		if !slices.ContainsFunc(codes, func(c qr.Code) bool { return q.holds(c.Points) }) {
 			crops = append(crops, &regionCrop{q: q})
 		}
@@ -298,7 +306,7 @@ func (d *Decoder) decodeRegions(base gocv.Mat, codes []qr.Code, passes int, dead
 	for j := range min(passes, nRegionPasses) {
 		for _, rc := range crops {
 			if len(codes) >= maxCodes || d.late(deadline) {
-				return codes
+				return codes, len(quads)
 			}
 			if rc.done {
 				continue
@@ -323,7 +331,7 @@ func (d *Decoder) decodeRegions(base gocv.Mat, codes []qr.Code, passes int, dead
 			}
 		}
 	}
-	return codes
+	return codes, len(quads)
 }
 
 // holds reports whether the centre of pts (a code's finder patterns) lies
