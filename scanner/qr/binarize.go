@@ -1,6 +1,8 @@
 package qr
 
 import (
+	"encoding/binary"
+
 	"github.com/makiuchi-d/gozxing"
 )
 
@@ -58,8 +60,7 @@ func (b *fastHybrid) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 	subW := (w + blockSize - 1) >> blockPow
 	subH := (h + blockSize - 1) >> blockPow
 	bp := blackPoints(lum, subW, subH, w, h, b.inverted)
-	// Inverted, a pixel v is black when 255-v <= t, that is v >= 255-t:
-	// flip tests v > 255-t-1 and sets the bit when the test fails.
+	// Inverted, a pixel v is black when 255-v <= t, that is v >= 255-t.
 	flip := b.inverted
 
 	rowWords := (w + 31) / 32
@@ -77,31 +78,21 @@ func (b *fastHybrid) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 				sum += r[0] + r[1] + r[2] + r[3] + r[4]
 			}
 			t := min(sum/25, 255)
-			if flip {
-				// 255-v <= t  ⇔  v >= 255-t; v > 254-t can be false for
-				// every v when t is 255 (every pixel black).
-				lo := 255 - t
-				for yy := 0; yy < blockSize; yy++ {
-					row := lum[(yoff+yy)*w+xoff : (yoff+yy)*w+xoff+blockSize]
-					out := words[(yoff+yy)*rowWords:]
-					for xx, p := range row {
-						if int(p) >= lo {
-							px := xoff + xx
-							out[px>>5] |= 1 << (px & 31)
-						}
-					}
-				}
-				continue
-			}
-			tb := byte(t)
+			sh := uint(xoff & 31)
 			for yy := 0; yy < blockSize; yy++ {
 				row := lum[(yoff+yy)*w+xoff : (yoff+yy)*w+xoff+blockSize]
-				out := words[(yoff+yy)*rowWords:]
-				for xx, p := range row {
-					if p <= tb {
-						px := xoff + xx
-						out[px>>5] |= 1 << (px & 31)
-					}
+				out := words[(yoff+yy)*rowWords+xoff>>5:]
+				var m uint32
+				if flip {
+					m = atLeast8(row, 255-t)
+				} else {
+					m = atMost8(row, t)
+				}
+				out[0] |= m << sh
+				if sh > 32-blockSize {
+					// Only the last block of a row whose width is not a
+					// multiple of 8 straddles two words.
+					out[1] |= m >> (32 - sh)
 				}
 			}
 		}
@@ -121,6 +112,36 @@ func (b *fastHybrid) GetBlackMatrix() (*gozxing.BitMatrix, error) {
 	return m, nil
 }
 
+// atMost8 has bit i set when row[i] <= t, for the 8 pixels of a block
+// row, without a branch per pixel (module edges make the branch a coin
+// toss): p-t-1 is negative exactly then, and its sign bit is the answer.
+func atMost8(row []byte, t int) uint32 {
+	_ = row[7]
+	t++
+	return uint32(int(row[0])-t)>>31 | uint32(int(row[1])-t)>>31<<1 |
+		uint32(int(row[2])-t)>>31<<2 | uint32(int(row[3])-t)>>31<<3 |
+		uint32(int(row[4])-t)>>31<<4 | uint32(int(row[5])-t)>>31<<5 |
+		uint32(int(row[6])-t)>>31<<6 | uint32(int(row[7])-t)>>31<<7
+}
+
+// atLeast8 has bit i set when row[i] >= lo.
+func atLeast8(row []byte, lo int) uint32 {
+	_ = row[7]
+	lo--
+	return uint32(lo-int(row[0]))>>31 | uint32(lo-int(row[1]))>>31<<1 |
+		uint32(lo-int(row[2]))>>31<<2 | uint32(lo-int(row[3]))>>31<<3 |
+		uint32(lo-int(row[4]))>>31<<4 | uint32(lo-int(row[5]))>>31<<5 |
+		uint32(lo-int(row[6]))>>31<<6 | uint32(lo-int(row[7]))>>31<<7
+}
+
+// sum8 is the sum of the first 8 bytes of b, added as four 16-bit lanes of
+// one word.
+func sum8(b []byte) int {
+	x := binary.LittleEndian.Uint64(b)
+	x = x&0x00ff00ff00ff00ff + x>>8&0x00ff00ff00ff00ff
+	return int(x * 0x0001000100010001 >> 48)
+}
+
 // blackPoints is ZXing's per-block black point estimate (row-major,
 // subW×subH), of lum or, when inverted, of 255-lum.
 func blackPoints(lum []byte, subW, subH, w, h int, inverted bool) []int {
@@ -134,18 +155,15 @@ func blackPoints(lum []byte, subW, subH, w, h int, inverted bool) []int {
 			yy := 0
 			for ; yy < blockSize; yy++ {
 				row := lum[(yoff+yy)*w+xoff : (yoff+yy)*w+xoff+blockSize]
+				sum += sum8(row)
 				for _, p := range row {
-					v := int(p)
-					sum += v
-					lo = min(lo, v)
-					hi = max(hi, v)
+					lo = min(lo, int(p))
+					hi = max(hi, int(p))
 				}
 				if hi-lo > minDynamicRange {
 					// Contrast found: the rest of the block only adds to the sum.
 					for yy++; yy < blockSize; yy++ {
-						for _, p := range lum[(yoff+yy)*w+xoff : (yoff+yy)*w+xoff+blockSize] {
-							sum += int(p)
-						}
+						sum += sum8(lum[(yoff+yy)*w+xoff:])
 					}
 					break
 				}
