@@ -520,4 +520,3 @@ func darkQuietZone(g *image.Gray, box image.Rectangle, band int) bool {
 	}
 	return nBand > 0 && nIn > 0 && sumBand*nIn < sumIn*nBand
 }
-
