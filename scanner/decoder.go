@@ -180,7 +180,7 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 			break
 		}
 		if p.regions {
-			codes, regions := d.searchRegions(work, nil, nRegionPasses, deadline)
+			codes, regions := d.searchRegions(work, v.halved(), nil, nRegionPasses, deadline)
 			if len(codes) > 0 {
 				// A second code whose region did not read may read once
 				// the first is erased from the whole frame.
@@ -221,7 +221,7 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 				// frame with a code), before the costlier whole-frame
 				// search below.
 				based := inBase(cloneCodes(codes), back)
-				if more := d.decodeRegions(work, based, cheapRegionPasses, deadline); len(more) > len(based) {
+				if more := d.decodeRegions(work, v.halved(), based, cheapRegionPasses, deadline); len(more) > len(based) {
 					return toCodes(more, same, scale), nil
 				}
 			}
@@ -527,6 +527,16 @@ func rotate45(g gocv.Mat) (gocv.Mat, func(image.Point) image.Point) {
 		return image.Pt(int(c*dx-c*dy+cx), int(c*dx+c*dy+cy))
 	}
 	return out, back
+}
+
+// halved returns the halved frame when it has been made (a zero Mat when
+// not): the region search needs it for large frames, whose first pass made
+// it.
+func (v *variants) halved() gocv.Mat {
+	if !v.done[vHalf] {
+		return gocv.Mat{}
+	}
+	return v.mats[vHalf]
 }
 
 // prepared returns variant k (already made by get) ready for several

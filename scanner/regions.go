@@ -34,12 +34,18 @@ type quad [4]gocv.Point2f
 
 // findQuads returns up to maxRegions candidate code regions of the gray
 // frame base, largest first.
-func findQuads(base gocv.Mat) []quad {
+func findQuads(base gocv.Mat) []quad { return findQuadsHalved(base, gocv.Mat{}) }
+
+// findQuadsHalved is findQuads given base already halved (area-averaged),
+// when the decoder has made it; a zero Mat when not.
+func findQuadsHalved(base, half gocv.Mat) []quad {
 	src, s := base, float32(1)
 	if min(base.Cols(), base.Rows()) >= minHalfFirst {
-		half := gocv.NewMat()
-		defer half.Close()
-		gocv.Resize(base, &half, image.Pt(base.Cols()/2, base.Rows()/2), 0, 0, gocv.InterpolationArea)
+		if !validMat(half) {
+			half = gocv.NewMat()
+			defer half.Close()
+			gocv.Resize(base, &half, image.Pt(base.Cols()/2, base.Rows()/2), 0, 0, gocv.InterpolationArea)
+		}
 		src, s = half, 2
 	}
 	k3 := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
@@ -283,15 +289,15 @@ const cheapRegionPasses = 2
 // region is not the largest (a poster behind the phone is) is read as soon
 // as the plain crop reads it, not after the other regions' hard passes.
 // Codes come back in base's coordinates. deadline zero means none.
-func (d *Decoder) decodeRegions(base gocv.Mat, codes []qr.Code, passes int, deadline time.Time) []qr.Code {
-	codes, _ = d.searchRegions(base, codes, passes, deadline)
+func (d *Decoder) decodeRegions(base, half gocv.Mat, codes []qr.Code, passes int, deadline time.Time) []qr.Code {
+	codes, _ = d.searchRegions(base, half, codes, passes, deadline)
 	return codes
 }
 
 // searchRegions is decodeRegions that also says how many candidate regions
-// the frame has.
-func (d *Decoder) searchRegions(base gocv.Mat, codes []qr.Code, passes int, deadline time.Time) ([]qr.Code, int) {
-	quads := findQuads(base)
+// the frame has. half is base halved, or a zero Mat.
+func (d *Decoder) searchRegions(base, half gocv.Mat, codes []qr.Code, passes int, deadline time.Time) ([]qr.Code, int) {
+	quads := findQuadsHalved(base, half)
 	var crops []*regionCrop
 	for _, q := range quads {
 		if !slices.ContainsFunc(codes, func(c qr.Code) bool { return q.holds(c.Points) }) {
