@@ -148,13 +148,18 @@ func (t table) markdown(n int) string {
 	return b.String()
 }
 
-func runTools(ctx context.Context, tls []tool, samples []sample, stderr io.Writer) []result {
+// runTools runs each tool over the samples; the aside tools only when
+// aside is set.
+func runTools(ctx context.Context, tls []tool, samples []sample, aside bool, stderr io.Writer) []result {
 	files := make([]string, len(samples))
 	for i, s := range samples {
 		files[i] = s.File
 	}
 	var out []result
 	for _, t := range tls {
+		if t.aside && !aside {
+			continue
+		}
 		if !t.available() {
 			out = append(out, result{tool: t.name, err: fmt.Errorf("not installed")})
 			continue
@@ -219,13 +224,15 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var report bytes.Buffer
 	fmt.Fprintf(&report, "Generated corpus: `scanbench -seed %d -n %d`, %d images (half 1280×720, half 640×480), %s.\n\n",
 		*seed, *n, len(samples), versionSummary(samples))
-	gen := evaluate("generated", samples, runTools(ctx, tls, samples, stderr))
+	genResults := runTools(ctx, tls, samples, false, stderr)
+	gen := evaluate("generated", samples, genResults)
 	report.WriteString(gen.markdown(len(samples)))
 	report.WriteString("\n" + categoryLegend() + "\n")
+	report.WriteString(sameImages(ctx, tls, samples, genResults, stderr))
 
 	if sh, err := loadShared(*shared); err == nil && len(sh) > 0 {
 		fmt.Fprintf(&report, "Public test images (`%s`, manifest.tsv): %d images, upright only, as their projects ship them.\n\n", *shared, len(sh))
-		pub := evaluate("public", sh, runTools(ctx, tls, sh, stderr))
+		pub := evaluate("public", sh, runTools(ctx, tls, sh, false, stderr))
 		report.WriteString(pub.markdown(len(sh)))
 	} else {
 		fmt.Fprintf(&report, "Public test images: not found at `%s`; skipped.\n", *shared)
@@ -241,6 +248,58 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "updated %s\n", *write)
 	}
 	return nil
+}
+
+// sameImages times the camera configuration, the fastest peer and our
+// image loading alone on the generated images that peer reads. The main
+// table's time per image counts, for us, the images only we read (the
+// hard ones, each up to the frame budget); this is the same work for both.
+func sameImages(ctx context.Context, tls []tool, samples []sample, results []result, stderr io.Writer) string {
+	var peer *result
+	for i := range results {
+		if results[i].tool == fastestPeer && results[i].err == nil {
+			peer = &results[i]
+		}
+	}
+	if peer == nil {
+		return ""
+	}
+	var subset []sample
+	for _, s := range samples {
+		if correct(s, peer.found[abs(s.File)]) {
+			subset = append(subset, s)
+		}
+	}
+	var pick []tool
+	for _, t := range tls {
+		if t.name == budgetedTool || t.name == fastestPeer || t.name == loadOnlyTool {
+			pick = append(pick, t)
+		}
+	}
+	if len(subset) == 0 || len(pick) < 2 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "The same %d generated images for each: those %s reads.\n\n", len(subset), fastestPeer)
+	b.WriteString("| tool | read | CPU ms / image |\n|---|---:|---:|\n")
+	for _, r := range runTools(ctx, pick, subset, true, stderr) {
+		if r.err != nil {
+			fmt.Fprintf(&b, "| %s | not run: %v | |\n", r.tool, r.err)
+			continue
+		}
+		read := "–"
+		if r.tool != loadOnlyTool {
+			n := 0
+			for _, s := range subset {
+				if correct(s, r.found[abs(s.File)]) {
+					n++
+				}
+			}
+			read = fmt.Sprintf("%d", n)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.2f |\n", r.tool, read, float64(r.cpu.Microseconds())/1000/float64(len(subset)))
+	}
+	return b.String() + "\n"
 }
 
 func versionSummary(samples []sample) string {

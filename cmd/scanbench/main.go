@@ -3,7 +3,7 @@
 //
 //	scanbench [-seed 1] [-n 1300] [-shared DIR] [-write docs/benchmarks.md]
 //	scanbench gen -dir DIR [-seed 1] [-n 1300]
-//	scanbench decode [-budget 25ms] FILE...
+//	scanbench decode [-budget 25ms] [-clock cpu|wall] [-load-only] FILE...
 //
 // The default form generates a seeded corpus of camera frames of phones
 // showing real credentials (signed with verify.Signer, with and without a
@@ -29,6 +29,8 @@ import (
 	"os"
 	"os/signal"
 	"time"
+
+	"gocv.io/x/gocv"
 
 	"yanma/scanner"
 )
@@ -59,6 +61,7 @@ func cmdDecode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	budget := fs.Duration("budget", scanner.DefaultBudget, "per-frame time budget (0: none)")
 	clock := fs.String("clock", "cpu", "what the budget is measured in: cpu (this process's CPU time) or wall")
+	loadOnly := fs.Bool("load-only", false, "only read each image (what loading costs), decode nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -74,6 +77,21 @@ func cmdDecode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	for _, path := range fs.Args() {
+		if *loadOnly {
+			m := gocv.IMRead(path, gocv.IMReadGrayScale)
+			empty := m.Empty()
+			m.Close()
+			if empty {
+				fmt.Fprintf(stderr, "%s: unreadable\n", path)
+			}
+			if err := enc.Encode(struct {
+				File  string   `json:"file"`
+				Codes []string `json:"codes"`
+			}{path, []string{}}); err != nil {
+				return err
+			}
+			continue
+		}
 		err := scanner.DecodeFile(ctx, dec, path, func(fc scanner.FrameCodes) error {
 			codes := fc.Codes
 			if codes == nil {

@@ -163,3 +163,21 @@ func TestDecodeClock(t *testing.T) {
 		t.Errorf("-clock sundial: err = %v, want one naming it", err)
 	}
 }
+
+// TestDecodeLoadOnly: -load-only reads every image and reports it with no
+// code, so that what loading costs can be timed apart.
+func TestDecodeLoadOnly(t *testing.T) {
+	img := filepath.Join("..", "..", "scanner", "testdata", "hello.png")
+	var out, errOut strings.Builder
+	if err := run(context.Background(), []string{"decode", "-load-only", img}, &out, &errOut); err != nil {
+		t.Fatalf("%v (%s)", err, errOut.String())
+	}
+	got, err := parseOurs([]byte(out.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, listed := got[abs(img)]
+	if !listed || len(codes) != 0 {
+		t.Errorf("output %q: want %s listed with no code", out.String(), img)
+	}
+}
