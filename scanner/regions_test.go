@@ -168,3 +168,43 @@ func TestQuadHolds(t *testing.T) {
 		})
 	}
 }
+
+// TestSquareOn: only a region seen nearly square-on and turned little is
+// read without a warp; its bounds hold every corner.
+func TestSquareOn(t *testing.T) {
+	turn := func(deg float64) quad {
+		c, s := math.Cos(deg*math.Pi/180), math.Sin(deg*math.Pi/180)
+		var q quad
+		for i, p := range [][2]float64{{-50, -50}, {50, -50}, {50, 50}, {-50, 50}} {
+			q[i] = gocv.Point2f{X: float32(200 + p[0]*c - p[1]*s), Y: float32(150 + p[0]*s + p[1]*c)}
+		}
+		return q
+	}
+	tests := []struct {
+		name string
+		q    quad
+		want bool
+	}{
+		{"upright", turn(0), true},
+		{"turned 10°", turn(10), true},
+		{"turned 80° (10° the other way)", turn(80), true},
+		{"turned 30°", turn(30), false},
+		{"turned 45°", turn(45), false},
+		{"foreshortened by a third", quad{{X: 0, Y: 0}, {X: 100, Y: 15}, {X: 100, Y: 85}, {X: 0, Y: 100}}, false},
+		{"foreshortened by a tenth", quad{{X: 0, Y: 0}, {X: 100, Y: 4}, {X: 100, Y: 96}, {X: 0, Y: 100}}, true},
+		{"degenerate", quad{}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := square(tc.q); got != tc.want {
+				t.Errorf("square(%v) = %v, want %v", tc.q, got, tc.want)
+			}
+			b := tc.q.bounds()
+			for _, p := range tc.q {
+				if !image.Pt(int(p.X), int(p.Y)).In(b) {
+					t.Errorf("bounds %v leave out corner %v", b, p)
+				}
+			}
+		})
+	}
+}
