@@ -168,6 +168,9 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		cascade = largeCascade
 	}
 	cut := false
+	// The finder-pattern candidates the first pass came across, and in
+	// which variant.
+	firstCentres, firstVariant := 0, nVariants
 	for i, p := range cascade {
 		// The first pass always runs whole (bounded by the frame size and
 		// the finder-candidate cap): however slow the machine, or the race
@@ -183,8 +186,10 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 			codes, regions := d.searchRegions(work, v.halved(), nil, nRegionPasses, deadline)
 			if len(codes) > 0 {
 				// A second code whose region did not read may read once
-				// the first is erased from the whole frame.
-				if img, _ := v.get(vGray); img != nil {
+				// the first is erased from the whole frame; not when the
+				// first pass read that very frame and came across too few
+				// finder patterns for one more code.
+				if img, _ := v.get(vGray); img != nil && (firstVariant != vGray || firstCentres >= finderPatterns) {
 					codes = d.more(img, qr.Options{}, codes, deadline)
 				}
 				return toCodes(codes, same, scale), nil
@@ -212,7 +217,11 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		if i > 0 {
 			o.Deadline, o.Now = deadline, d.now
 		}
-		codes, err := v.prepared(p.variant).Decode(o)
+		prep := v.prepared(p.variant)
+		codes, err := prep.Decode(o)
+		if i == 0 {
+			firstCentres, firstVariant = prep.Centres(), p.variant
+		}
 		switch {
 		case err == nil:
 			if i == 0 {
@@ -225,7 +234,10 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 					return toCodes(more, same, scale), nil
 				}
 			}
-			codes = inBase(d.more(img, o, codes, deadline), back)
+			if prep.Centres() >= finderPatterns*(len(codes)+1) {
+				codes = d.more(img, o, codes, deadline)
+			}
+			codes = inBase(codes, back)
 			return toCodes(codes, same, scale), nil
 		case errors.Is(err, qr.ErrBudget):
 			cut = true
@@ -277,6 +289,13 @@ func toCodes(codes []qr.Code, back func(image.Point) image.Point, scale float64)
 // minPassShare: a pass starts only while 1/minPassShare of the budget is
 // left (3 ms of the default 25).
 const minPassShare = 8
+
+// finderPatterns is how many finder patterns a code has. A pass that came
+// across fewer than three candidates beyond those of the codes it read
+// holds no further code for more to find: the erased frame would show
+// the same candidates, less the read codes'. (Alignment patterns are
+// counted too, so the test errs towards searching.)
+const finderPatterns = 3
 
 // maxCodes is the most codes one frame is searched for.
 const maxCodes = 4

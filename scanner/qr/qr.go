@@ -99,10 +99,16 @@ func Decode(g *image.Gray, o Options) ([]Code, error) {
 // made from the same pixels without an inverted copy. An Image is for one
 // goroutine; g must not change while it is in use.
 type Image struct {
-	g    *image.Gray
-	bits [2][2]*gozxing.BitMatrix // [Binarizer][inverted]
-	errs [2][2]error
+	g       *image.Gray
+	bits    [2][2]*gozxing.BitMatrix // [Binarizer][inverted]
+	errs    [2][2]error
+	centres int
 }
+
+// Centres is how many candidate finder-pattern centres (and alignment
+// patterns) the last Decode came across: about four for each code it
+// holds, more in a noisy image.
+func (im *Image) Centres() int { return im.centres }
 
 // NewImage prepares g for Decode calls.
 func NewImage(g *image.Gray) *Image { return &Image{g: g} }
@@ -163,6 +169,7 @@ func (im *Image) Decode(o Options) (codes []Code, err error) {
 		limit = multiMaxCenters
 	}
 	seen := 0
+	defer func() { im.centres = seen }()
 	deadline, now := o.Deadline, o.clock()
 	var centres []*detector.FinderPattern
 	hints := map[gozxing.DecodeHintType]interface{}{
