@@ -256,3 +256,22 @@ func TestDeadlineClock(t *testing.T) {
 		t.Fatalf("a clock past the deadline: err = %v, want ErrBudget", err)
 	}
 }
+
+// TestCentres: an Image says how many finder-pattern candidates its last
+// Decode came across: a code's three at least, none on a blank page.
+func TestCentres(t *testing.T) {
+	code := NewImage(load(t, "hello.png"))
+	if _, err := code.Decode(Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := code.Centres(); n < 3 {
+		t.Errorf("a read code: %d centres, want at least its 3 finder patterns", n)
+	}
+	blank := NewImage(load(t, "blank.png"))
+	if _, err := blank.Decode(Options{}); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("blank: err = %v, want ErrNotFound", err)
+	}
+	if n := blank.Centres(); n != 0 {
+		t.Errorf("blank: %d centres, want 0", n)
+	}
+}
