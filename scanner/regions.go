@@ -376,11 +376,65 @@ func (d *Decoder) readAsIs(base gocv.Mat, q quad, deadline time.Time) (qr.Code, 
 		return qr.Code{}, false
 	}
 	o := qr.Options{Deadline: deadline, Now: d.now, Invert: darkQuietZone(sub, bb.Intersect(sub.Rect), margin/2)}
-	found, err := qr.Decode(sub, o)
+	found, err := qr.Decode(stretched(sub), o)
 	if err != nil || len(found) == 0 {
 		return qr.Code{}, false
 	}
 	return found[0], true
+}
+
+// dimRange is the span of grey levels below which a region is a dim
+// screen: ZXing's binarizer takes an 8×8 block whose levels span 24 or
+// less for background, so a code of 20–45 levels between dark and light
+// comes out partly blank.
+const dimRange = 64
+
+// stretched returns g with its levels spread over 0–255 when they span
+// less than dimRange (a copy), or g itself. The 1st and 99th percentiles
+// bound the span, so a few hot pixels do not hide a dim code.
+func stretched(g *image.Gray) *image.Gray {
+	var hist [256]int
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	for y := 0; y < h; y += 2 {
+		for _, v := range g.Pix[y*g.Stride : y*g.Stride+w : y*g.Stride+w] {
+			hist[v]++
+		}
+	}
+	n := 0
+	for _, c := range hist {
+		n += c
+	}
+	lo, hi, acc := 0, 255, 0
+	for v, c := range hist {
+		if acc += c; acc > n/100 {
+			lo = v
+			break
+		}
+	}
+	acc = 0
+	for v := 255; v >= 0; v-- {
+		if acc += hist[v]; acc > n/100 {
+			hi = v
+			break
+		}
+	}
+	if hi-lo >= dimRange || hi <= lo {
+		return g
+	}
+	var lut [256]byte
+	for v := range lut {
+		lut[v] = byte(min(max((v-lo)*255/(hi-lo), 0), 255))
+	}
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		src := g.Pix[y*g.Stride : y*g.Stride+w]
+		dst := out.Pix[y*out.Stride : y*out.Stride+w]
+		for x, v := range src {
+			dst[x] = lut[v]
+		}
+	}
+	out.Rect = out.Rect.Add(g.Rect.Min)
+	return out
 }
 
 // maxSquareTurn and maxSquareSkew bound a region read as it is: sides
@@ -580,7 +634,7 @@ func (rc *regionCrop) warp(base gocv.Mat) bool {
 	if err != nil {
 		return false
 	}
-	rc.imgs[cropPlain] = qr.NewImage(plain)
+	rc.imgs[cropPlain] = qr.NewImage(stretched(plain))
 	rc.dark = darkQuietZone(plain, box, int(m)/2)
 	return true
 }

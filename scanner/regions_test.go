@@ -208,3 +208,36 @@ func TestSquareOn(t *testing.T) {
 		})
 	}
 }
+
+// TestStretched: a dim crop has its levels spread over the whole range (a
+// copy, at the same coordinates); a crop with contrast is left as it is.
+func TestStretched(t *testing.T) {
+	dim := image.NewGray(image.Rect(10, 20, 74, 84))
+	for i := range dim.Pix {
+		dim.Pix[i] = byte(100 + (i%8)*5) // 100…135
+	}
+	got := stretched(dim)
+	if got == dim {
+		t.Fatal("a dim crop came back unchanged")
+	}
+	if got.Rect != dim.Rect {
+		t.Errorf("rect %v, want %v", got.Rect, dim.Rect)
+	}
+	lo, hi := 255, 0
+	for _, v := range got.Pix {
+		lo, hi = min(lo, int(v)), max(hi, int(v))
+	}
+	if lo > 10 || hi < 245 {
+		t.Errorf("stretched levels span %d–%d, want about 0–255", lo, hi)
+	}
+	if dim.GrayAt(10, 20) != (color.Gray{Y: 100}) || got.GrayAt(10, 20).Y > 10 {
+		t.Errorf("the darkest pixel: %v in, %v out", dim.GrayAt(10, 20), got.GrayAt(10, 20))
+	}
+	bright := image.NewGray(image.Rect(0, 0, 64, 64))
+	for i := range bright.Pix {
+		bright.Pix[i] = byte((i % 2) * 200)
+	}
+	if stretched(bright) != bright {
+		t.Error("a crop with contrast was copied")
+	}
+}
