@@ -131,10 +131,13 @@ func (d *Decoder) DecodeMat(m gocv.Mat) ([]string, error) {
 //
 // The frame is turned to gray and scaled to at most the decoder's max side;
 // then passes run in order until one finds a code or the frame's budget is
-// spent: the cheap pass first (it reads most frames), then inversion for
-// dark-mode screens, CLAHE for dim and glare-washed screens, a halved frame
-// against moiré and noise, the global-histogram binarizer, a doubled small
-// frame for codes far away, and TRY_HARDER last.
+// spent: the cheap pass first (the frame, halved when it is 720p or more),
+// then the candidate regions (regions.go: read as they are when seen
+// square-on, then warped upright, in an order set by their polarity), then
+// the full-size frame, the global-histogram binarizer and, for small
+// frames, the frame doubled. A camera frame with no candidate region is
+// given up after the cheap pass. Without a budget (files), the inverted,
+// CLAHE, turned and TRY_HARDER whole-frame passes follow.
 func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 	if !validMat(m) || m.Rows() <= 0 || m.Cols() <= 0 {
 		return nil, ErrNoCode
