@@ -228,7 +228,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	gen := evaluate("generated", samples, genResults)
 	report.WriteString(gen.markdown(len(samples)))
 	report.WriteString("\n" + categoryLegend() + "\n")
-	report.WriteString(sameImages(ctx, tls, samples, genResults, stderr))
+	list := ""
+	if *dir != "" {
+		list = filepath.Join(d, peerReadsFile)
+	}
+	report.WriteString(sameImages(ctx, tls, samples, genResults, list, stderr))
 
 	if sh, err := loadShared(*shared); err == nil && len(sh) > 0 {
 		fmt.Fprintf(&report, "Public test images (`%s`, manifest.tsv): %d images, upright only, as their projects ship them.\n\n", *shared, len(sh))
@@ -250,11 +254,16 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
+// peerReadsFile is where, in a kept corpus folder, the images the fastest
+// peer read are listed (for `scanbench inproc -only`).
+const peerReadsFile = "read-by-zxingreader.txt"
+
 // sameImages times the camera configuration, the fastest peer and our
 // image loading alone on the generated images that peer reads. The main
 // table's time per image counts, for us, the images only we read (the
 // hard ones, each up to the frame budget); this is the same work for both.
-func sameImages(ctx context.Context, tls []tool, samples []sample, results []result, stderr io.Writer) string {
+// When list is set, the images are written there, one path a line.
+func sameImages(ctx context.Context, tls []tool, samples []sample, results []result, list string, stderr io.Writer) string {
 	var peer *result
 	for i := range results {
 		if results[i].tool == fastestPeer && results[i].err == nil {
@@ -268,6 +277,15 @@ func sameImages(ctx context.Context, tls []tool, samples []sample, results []res
 	for _, s := range samples {
 		if correct(s, peer.found[abs(s.File)]) {
 			subset = append(subset, s)
+		}
+	}
+	if list != "" {
+		var b strings.Builder
+		for _, s := range subset {
+			b.WriteString(s.File + "\n")
+		}
+		if err := os.WriteFile(list, []byte(b.String()), 0o644); err != nil {
+			fmt.Fprintf(stderr, "  %s: %v\n", list, err)
 		}
 	}
 	var pick []tool

@@ -4,6 +4,7 @@
 //	scanbench [-seed 1] [-n 1300] [-shared DIR] [-write docs/benchmarks.md]
 //	scanbench gen -dir DIR [-seed 1] [-n 1300]
 //	scanbench decode [-budget 25ms] [-clock cpu|wall] [-load-only] FILE...
+//	scanbench inproc -dir CORPUS [-budget 25ms] [-only LIST] [-cpuprofile F]
 //
 // The default form generates a seeded corpus of camera frames of phones
 // showing real credentials (signed with verify.Signer, with and without a
@@ -16,7 +17,10 @@
 // into the scanner section of docs/benchmarks.md.
 //
 // "decode" is this project's decoder as a peer process: one JSON line per
-// file, like `checkpoint decode --json`.
+// file, like `checkpoint decode --json`. "inproc" runs it in-process over a
+// corpus from "gen" and says per category what reads and misses cost and the
+// median decode time of 720p and smaller frames (-only: a list of images,
+// e.g. those ZXingReader reads; -cpuprofile for pprof).
 package main
 
 import (
@@ -51,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return cmdDecode(ctx, args[1:], stdout, stderr)
 		case "gen":
 			return cmdGen(args[1:], stdout, stderr)
+		case "inproc":
+			return cmdInproc(ctx, args[1:], stdout, stderr)
 		}
 	}
 	return cmdBench(ctx, args, stdout, stderr)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -179,5 +180,52 @@ func TestDecodeLoadOnly(t *testing.T) {
 	codes, listed := got[abs(img)]
 	if !listed || len(codes) != 0 {
 		t.Errorf("output %q: want %s listed with no code", out.String(), img)
+	}
+}
+
+// TestInproc: the in-process run over a generated corpus counts every
+// category, reads the clean frame, and runs only the listed images when
+// given a list; a corpus folder without a manifest is an error.
+func TestInproc(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders a frame per category")
+	}
+	dir := t.TempDir()
+	var out, errOut strings.Builder
+	if err := run(context.Background(), []string{"gen", "-dir", dir, "-n", strconv.Itoa(len(categories))}, &out, &errOut); err != nil {
+		t.Fatalf("gen: %v (%s)", err, errOut.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"inproc", "-dir", dir, "-budget", "0"}, &out, &errOut); err != nil {
+		t.Fatalf("inproc: %v (%s)", err, errOut.String())
+	}
+	for _, c := range categories {
+		if !strings.Contains(out.String(), "| "+c.name+" | 1 |") {
+			t.Errorf("no row for %s in\n%s", c.name, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "| clean | 1 | 1 |") {
+		t.Errorf("the clean frame is not read:\n%s", out.String())
+	}
+
+	clean, err := filepath.Glob(filepath.Join(dir, "clean", "*"))
+	if err != nil || len(clean) != 1 {
+		t.Fatalf("clean images: %v, %v", clean, err)
+	}
+	list := filepath.Join(t.TempDir(), "list.txt")
+	rel, _ := filepath.Rel(dir, clean[0])
+	if err := os.WriteFile(list, []byte(rel+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"inproc", "-dir", dir, "-budget", "0", "-only", list}, &out, &errOut); err != nil {
+		t.Fatalf("inproc -only: %v (%s)", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "| **all** | 1 | 1 |") {
+		t.Errorf("-only one clean image:\n%s", out.String())
+	}
+
+	if err := run(context.Background(), []string{"inproc", "-dir", t.TempDir()}, &out, &errOut); err == nil {
+		t.Error("a folder without manifest.json: no error")
 	}
 }
