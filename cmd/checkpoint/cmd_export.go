@@ -131,7 +131,13 @@ func (e *env) checkPIN(in *bufio.Reader) error {
 	if err != nil {
 		return fmt.Errorf("operator PIN: %w", err)
 	}
-	if err := pin.NewGuard(strings.TrimSpace(string(h)), e.now).Verify(typed); err != nil {
+	g := pin.NewGuard(strings.TrimSpace(string(h)), e.now)
+	// The count of wrong PINs lives beside the hash: every export is a new
+	// process, and a count in memory would start again with each.
+	if err := g.KeepIn(e.pinFile() + ".tries"); err != nil {
+		return fmt.Errorf("operator PIN: %w", err)
+	}
+	if err := g.Verify(typed); err != nil {
 		return fmt.Errorf("operator PIN: %w", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"yanma/cmd/checkpoint/internal/pin"
 	"yanma/verify"
 )
 
@@ -67,5 +68,16 @@ func TestExportBehindPIN(t *testing.T) {
 	}
 	if len(xrows) != 2 || !strings.Contains(strings.Join(xrows[1], ","), "陈*") {
 		t.Fatalf("XLSX rows (red only) = %q", xrows)
+	}
+
+	// Wrong PINs are counted across runs of the program: after five, even
+	// the right one waits.
+	for i := range pin.FreeTries {
+		if _, err := term.run("480726\n", "export"); err == nil {
+			t.Fatalf("wrong PIN %d opened the export", i+1)
+		}
+	}
+	if _, err := term.run("480725\n", "export"); err == nil || !strings.Contains(err.Error(), "wait") {
+		t.Fatalf("right PIN after %d wrong ones in %d runs: %v; want a wait", pin.FreeTries, pin.FreeTries, err)
 	}
 }

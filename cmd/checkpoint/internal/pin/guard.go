@@ -1,7 +1,12 @@
 package pin
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	gosync "sync"
 	"time"
 )
@@ -10,13 +15,23 @@ import (
 // row, each further try must wait, twice as long each time (30 s, 1 min,
 // 2 min … at most an hour). A right PIN resets it. A six-digit PIN then
 // takes years to guess at the kiosk; the hash guards it off the kiosk.
+//
+// With KeepIn the count lives in a file beside the hash, so that starting
+// the program again (every `checkpoint export` is a new process) does not
+// start the count again.
 type Guard struct {
 	hash string
 	now  func() time.Time
 
-	mu        gosync.Mutex
-	failures  int
-	nextTryAt time.Time
+	mu    gosync.Mutex
+	state guardState
+	path  string // where the state is kept; "" for memory only
+}
+
+// guardState is what a Guard remembers between tries.
+type guardState struct {
+	Failures  int       `json:"failures"`
+	NextTryAt time.Time `json:"next_try_at"`
 }
 
 // Guard limits.
@@ -34,25 +49,89 @@ func NewGuard(encoded string, now func() time.Time) *Guard {
 	return &Guard{hash: encoded, now: now}
 }
 
+// KeepIn makes the guard keep its count of wrong PINs in the file path,
+// reading what is there now. A missing file is no wrong PIN yet; a file
+// that cannot be read as the guard's counts FreeTries wrong PINs (the next
+// wrong one waits): whoever could corrupt it could as well delete it, and a
+// right PIN still opens at once.
+func (g *Guard) KeepIn(path string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.path = path
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		g.state = guardState{}
+		return nil
+	case err != nil:
+		return fmt.Errorf("pin: tries: %w", err)
+	}
+	var st guardState
+	if json.Unmarshal(b, &st) != nil || st.Failures < 0 {
+		st = guardState{Failures: FreeTries}
+	}
+	g.state = st
+	return nil
+}
+
 // Verify checks pin unless guessing is paused (an error wrapping
-// ErrLockedOut that says how long to wait).
+// ErrLockedOut that says how long to wait). A wrong PIN is counted before
+// Verify returns; when the count cannot be kept, the error says so too.
 func (g *Guard) Verify(pin string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.now()
-	if wait := g.nextTryAt.Sub(now); wait > 0 {
+	if wait := g.state.NextTryAt.Sub(now); wait > 0 {
 		return fmt.Errorf("%w %v", ErrLockedOut, wait.Round(time.Second))
 	}
 	err := Verify(pin, g.hash)
 	switch {
 	case err == nil:
-		g.failures, g.nextTryAt = 0, time.Time{}
-	case err == ErrWrongPIN:
-		g.failures++
-		if g.failures >= FreeTries {
-			wait := firstWait << min(g.failures-FreeTries, 7)
-			g.nextTryAt = now.Add(min(wait, maxWait))
+		if g.state != (guardState{}) {
+			g.state = guardState{}
+			// A reset that cannot be written only leaves an old count.
+			_ = g.save()
+		}
+	case errors.Is(err, ErrWrongPIN):
+		g.state.Failures++
+		if g.state.Failures >= FreeTries {
+			wait := firstWait << min(g.state.Failures-FreeTries, 7)
+			g.state.NextTryAt = now.Add(min(wait, maxWait))
+		}
+		if serr := g.save(); serr != nil {
+			return fmt.Errorf("%w (and the try could not be counted: %v)", err, serr)
 		}
 	}
 	return err
+}
+
+// save writes the state to the guard's file, whole or not at all.
+func (g *Guard) save() error {
+	if g.path == "" {
+		return nil
+	}
+	b, err := json.Marshal(g.state)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(g.path), filepath.Base(g.path)+".*")
+	if err != nil {
+		return fmt.Errorf("pin: tries: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("pin: tries: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("pin: tries: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("pin: tries: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), g.path); err != nil {
+		return fmt.Errorf("pin: tries: %w", err)
+	}
+	return nil
 }

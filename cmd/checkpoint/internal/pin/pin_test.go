@@ -2,6 +2,8 @@ package pin
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -134,4 +136,60 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("unexpected error %v", err)
 		}
 	})
+}
+
+// TestGuardKeptInFile: the count of wrong PINs outlives the process (a new
+// Guard on the same file, as each `checkpoint export` makes); a damaged
+// file counts as a pause after the next wrong PIN, not as a fresh start; a
+// try that cannot be written says so.
+func TestGuardKeptInFile(t *testing.T) {
+	h, err := hash("480213", 64, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2020, 2, 10, 8, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	path := filepath.Join(t.TempDir(), "operator.pin.tries")
+	process := func() *Guard {
+		g := NewGuard(h, clock)
+		if err := g.KeepIn(path); err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	for i := range FreeTries {
+		if err := process().Verify("111111"); !errors.Is(err, ErrWrongPIN) {
+			t.Fatalf("try %d: %v", i, err)
+		}
+	}
+	if err := process().Verify("480213"); !errors.Is(err, ErrLockedOut) {
+		t.Fatalf("a new process after %d wrong tries: %v, want ErrLockedOut", FreeTries, err)
+	}
+	now = now.Add(31 * time.Second)
+	if err := process().Verify("480213"); err != nil {
+		t.Fatalf("right PIN after the wait: %v", err)
+	}
+	if err := process().Verify("222222"); !errors.Is(err, ErrWrongPIN) {
+		t.Fatalf("the right PIN reset the count in the file: %v", err)
+	}
+
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := process()
+	if err := g.Verify("333333"); !errors.Is(err, ErrWrongPIN) {
+		t.Fatalf("damaged file, wrong PIN: %v", err)
+	}
+	if err := process().Verify("480213"); !errors.Is(err, ErrLockedOut) {
+		t.Fatalf("a damaged file then a wrong PIN must pause: %v", err)
+	}
+
+	ro := NewGuard(h, clock)
+	if err := ro.KeepIn(filepath.Join(t.TempDir(), "gone", "tries")); err != nil {
+		t.Fatal(err)
+	}
+	err = ro.Verify("444444")
+	if !errors.Is(err, ErrWrongPIN) || !strings.Contains(err.Error(), "could not be counted") {
+		t.Fatalf("unwritable count: %v, want a wrong PIN that says it was not counted", err)
+	}
 }
