@@ -65,7 +65,12 @@ func findQuadsHalved(base, half gocv.Mat) []quad {
 	gocv.MorphologyEx(bin, &grad, gocv.MorphClose, k5)
 	gocv.MorphologyEx(grad, &blob, gocv.MorphOpen, k5)
 
-	contours := gocv.FindContours(blob, gocv.RetrievalExternal, gocv.ChainApproxSimple)
+	// Every blob, also one inside the ring a phone's dark edge draws round
+	// its screen (an outermost-only search sees the ring and not the code
+	// in it); the holes' own outlines are skipped.
+	hier := gocv.NewMat()
+	defer hier.Close()
+	contours := gocv.FindContoursWithParams(blob, &hier, gocv.RetrievalCComp, gocv.ChainApproxSimple)
 	defer contours.Close()
 	frame := float64(src.Cols() * src.Rows())
 	type cand struct {
@@ -74,6 +79,9 @@ func findQuadsHalved(base, half gocv.Mat) []quad {
 	}
 	var cands []cand
 	for i := 0; i < contours.Size(); i++ {
+		if isHole(hier, i) {
+			continue
+		}
 		c := contours.At(i)
 		area := gocv.ContourArea(c)
 		if area < minRegionArea || area > 0.8*frame {
@@ -107,6 +115,15 @@ func findQuadsHalved(base, half gocv.Mat) []quad {
 		out = append(out, cands[i].q)
 	}
 	return out
+}
+
+// isHole reports whether contour i of a RetrievalCComp search is the
+// outline of a hole (it has a parent) rather than of a blob.
+func isHole(hier gocv.Mat, i int) bool {
+	if hier.Empty() || i >= hier.Cols() {
+		return false
+	}
+	return hier.GetVeciAt(0, i)[3] >= 0
 }
 
 // minEdgeDensity is the least ratio of edge pixels (in the bounding box)

@@ -241,3 +241,32 @@ func TestStretched(t *testing.T) {
 		t.Error("a crop with contrast was copied")
 	}
 }
+
+// TestRegionInsidePhoneEdge: a phone whose dark edge draws a closed ring
+// round its screen still gives the code inside as a candidate region (an
+// outermost-contour search sees only the ring).
+func TestRegionInsidePhoneEdge(t *testing.T) {
+	text := readText(t, "jws.txt")
+	to := [4]gocv.Point2f{{X: 480, Y: 180}, {X: 800, Y: 200}, {X: 790, Y: 520}, {X: 470, Y: 500}}
+	frame := tiltedFrame(t, text, 1280, 720, to, 0, 255)
+	defer frame.Close()
+	// The phone: a white screen round the code, a dark edge round that, on
+	// a light desk.
+	phone := image.Rect(380, 80, 900, 640)
+	for y := 0; y < frame.Rows(); y++ {
+		for x := 0; x < frame.Cols(); x++ {
+			if frame.GetUCharAt(y, x) != 110 { // the code
+				continue
+			}
+			if image.Pt(x, y).In(phone) {
+				frame.SetUCharAt(y, x, 250)
+			} else {
+				frame.SetUCharAt(y, x, 190)
+			}
+		}
+	}
+	gocv.Rectangle(&frame, phone, color.RGBA{R: 15, G: 15, B: 15, A: 255}, 6)
+	if qs := findQuads(frame); !anyQuadNear(qs, to, 0.2) {
+		t.Errorf("findQuads = %v, want one near the code %v", qs, to)
+	}
+}
