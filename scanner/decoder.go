@@ -80,6 +80,9 @@ func NewDecoder(opts ...DecoderOption) *Decoder {
 	for _, o := range opts {
 		o(d)
 	}
+	for i := range d.passes {
+		d.passes[i].Now = d.now // the pure-Go cascade reads the budget on the same clock
+	}
 	return d
 }
 
@@ -108,11 +111,7 @@ func (d *Decoder) DecodeImageCodes(img image.Image) ([]Code, error) {
 		g = qr.Downscale(g)
 		scale *= 2
 	}
-	passes := slices.Clone(d.passes)
-	for i := range passes {
-		passes[i].Now = d.now
-	}
-	codes, err := qr.Read(g, passes, d.deadline())
+	codes, err := qr.Read(g, d.passes, d.deadline())
 	if err != nil {
 		return nil, d.translate(err)
 	}
@@ -186,7 +185,7 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 			break
 		}
 		if p.regions {
-			codes, regions := d.searchRegions(work, v.halved(), nil, nRegionPasses, deadline)
+			codes, regions := d.decodeRegions(work, v.halved(), nil, nRegionPasses, deadline)
 			if len(codes) > 0 {
 				// A second code whose region did not read may read once
 				// the first is erased from the whole frame; not when the
@@ -233,7 +232,7 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 				// frame with a code), before the costlier whole-frame
 				// search below.
 				based := inBase(cloneCodes(codes), back)
-				if more := d.decodeRegions(work, v.halved(), based, cheapRegionPasses, deadline); len(more) > len(based) {
+				if more, _ := d.decodeRegions(work, v.halved(), based, cheapRegionPasses, deadline); len(more) > len(based) {
 					return toCodes(more, same, scale), nil
 				}
 			}

@@ -261,7 +261,7 @@ type cropPass struct {
 // A crop is a few hundred pixels wide, so each pass costs a millisecond or
 // two, most of it the binarization (kept across passes, qr.Image).
 var (
-	lightPasses = []cropPass{
+	lightPasses = [nRegionPasses]cropPass{
 		{cropPlain, qr.Options{}},
 		{cropSmooth, qr.Options{}},
 		{cropCLAHE, qr.Options{}},
@@ -270,7 +270,7 @@ var (
 		{cropPlain, qr.Options{TryHarder: true}},
 		{cropCLAHE, qr.Options{Invert: true}},
 	}
-	darkPasses = []cropPass{
+	darkPasses = [nRegionPasses]cropPass{
 		{cropPlain, qr.Options{Invert: true}},
 		{cropCLAHE, qr.Options{Invert: true}},
 		{cropPlain, qr.Options{}},
@@ -281,7 +281,8 @@ var (
 	}
 )
 
-// nRegionPasses is how many passes a crop gets at most.
+// nRegionPasses is how many passes a crop gets at most: both orders hold
+// the same passes.
 const nRegionPasses = 7
 
 // cropPrep is what is done to a rectified crop before gozxing.
@@ -298,22 +299,16 @@ const (
 // already gave a code (a search for a second phone on every read frame).
 const cheapRegionPasses = 2
 
-// decodeRegions reads the codes of the candidate regions of base, each
-// warped upright, adding them to codes (already found, in base's
-// coordinates); a region that holds a found code is skipped. passes is how
-// many passes each crop gets. The search goes breadth first: every
+// decodeRegions reads the codes of the candidate regions of base, adding
+// them to codes (already found, in base's coordinates); a region that holds
+// a found code is skipped. half is base halved, or a zero Mat. passes is
+// how many passes each crop gets. The search goes breadth first: every
 // region gets the first pass before any gets the second, so a code whose
 // region is not the largest (a poster behind the phone is) is read as soon
 // as the plain crop reads it, not after the other regions' hard passes.
-// Codes come back in base's coordinates. deadline zero means none.
-func (d *Decoder) decodeRegions(base, half gocv.Mat, codes []qr.Code, passes int, deadline time.Time) []qr.Code {
-	codes, _ = d.searchRegions(base, half, codes, passes, deadline)
-	return codes
-}
-
-// searchRegions is decodeRegions that also says how many candidate regions
-// the frame has. half is base halved, or a zero Mat.
-func (d *Decoder) searchRegions(base, half gocv.Mat, codes []qr.Code, passes int, deadline time.Time) ([]qr.Code, int) {
+// Codes come back in base's coordinates, with how many candidate regions
+// the frame has. deadline zero means none.
+func (d *Decoder) decodeRegions(base, half gocv.Mat, codes []qr.Code, passes int, deadline time.Time) ([]qr.Code, int) {
 	quads := findQuadsHalved(base, half)
 	var crops []*regionCrop
 	for _, q := range quads {
@@ -609,42 +604,43 @@ func (rc *regionCrop) warp(base gocv.Mat) bool {
 	defer srcV.Close()
 	dstV := gocv.NewPoint2fVectorFromPoints(dst)
 	defer dstV.Close()
-	fwd := gocv.GetPerspectiveTransform2f(srcV, dstV)
-	defer fwd.Close()
 	inv := gocv.GetPerspectiveTransform2f(dstV, srcV)
 	defer inv.Close()
 	for i := range rc.inv {
 		rc.inv[i] = inv.GetDoubleAt(i/3, i%3)
 	}
 	n := int(side + 2*m)
-	rc.crop = gocv.NewMat()
+	// An enlarged code is warped at its own scale, then enlarged with
+	// Resize. OpenCV's bicubic WarpPerspective is the costliest step of a
+	// region (9 ms of CPU for a 864×864 crop on one core here, where a
+	// bicubic Resize to that size takes 1 ms); this way costs 2.7 ms less
+	// per image over the corpus and reads 5 fewer of its 1300 images without
+	// a budget, more with the 25 ms budget (two codes in a frame no longer
+	// spend it on two warps). Bilinear, or resizing first and warping after,
+	// read 14–22 fewer; cutting the bounding box of a code seen square-on
+	// without rectifying it, 43 fewer: the rectified square is what gozxing
+	// reads best.
+	k := float32(1)
 	if interp == gocv.InterpolationCubic {
-		// Enlarging: warp at the code's own scale, then enlarge with
-		// Resize. OpenCV's bicubic WarpPerspective is the costliest step of
-		// a region (9 ms of CPU for a 864×864 crop on one core here, where
-		// a bicubic Resize to that size takes 1 ms); this way costs 2.7 ms
-		// less per image over the corpus and reads 5 fewer of its 1300
-		// images without a budget, more with the 25 ms budget (two codes
-		// in a frame no longer spend it on two warps). Bilinear, or
-		// resizing first and warping after, read 14–22 fewer; cutting the
-		// bounding box of a code seen square-on without rectifying it, 43
-		// fewer: the rectified square is what gozxing reads best.
-		k := float32(edge) / side
-		n1 := int(float32(n)*k + 0.5)
-		var at [4]gocv.Point2f
-		for i, p := range dst {
-			at[i] = gocv.Point2f{X: p.X * k, Y: p.Y * k}
-		}
-		atV := gocv.NewPoint2fVectorFromPoints(at[:])
-		defer atV.Close()
-		small := gocv.GetPerspectiveTransform2f(srcV, atV)
-		defer small.Close()
+		k = float32(edge) / side
+	}
+	n1 := int(float32(n)*k + 0.5)
+	var at [4]gocv.Point2f
+	for i, p := range dst {
+		at[i] = gocv.Point2f{X: p.X * k, Y: p.Y * k}
+	}
+	atV := gocv.NewPoint2fVectorFromPoints(at[:])
+	defer atV.Close()
+	fwd := gocv.GetPerspectiveTransform2f(srcV, atV)
+	defer fwd.Close()
+	rc.crop = gocv.NewMat()
+	if n1 == n {
+		gocv.WarpPerspectiveWithParams(base, &rc.crop, fwd, image.Pt(n, n), interp, gocv.BorderReplicate, color.RGBA{})
+	} else {
 		own := gocv.NewMat()
 		defer own.Close()
-		gocv.WarpPerspectiveWithParams(base, &own, small, image.Pt(n1, n1), interp, gocv.BorderReplicate, color.RGBA{})
+		gocv.WarpPerspectiveWithParams(base, &own, fwd, image.Pt(n1, n1), interp, gocv.BorderReplicate, color.RGBA{})
 		gocv.Resize(own, &rc.crop, image.Pt(n, n), 0, 0, interp)
-	} else {
-		gocv.WarpPerspectiveWithParams(base, &rc.crop, fwd, image.Pt(n, n), interp, gocv.BorderReplicate, color.RGBA{})
 	}
 	box := image.Rect(int(m), int(m), n-int(m), n-int(m)) // the code's square
 	plain, err := grayView(rc.crop)
