@@ -176,11 +176,7 @@ func cmdPIN(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("pin set: %w", err)
 	}
-	tmp := e.pinFile() + ".tmp"
-	if err := os.WriteFile(tmp, []byte(h+"\n"), 0o600); err != nil {
-		return fmt.Errorf("pin set: %w", err)
-	}
-	if err := os.Rename(tmp, e.pinFile()); err != nil {
+	if err := pin.SaveHash(e.pinFile(), h); err != nil {
 		return fmt.Errorf("pin set: %w", err)
 	}
 	fmt.Fprintln(e.stdout, "operator PIN set")

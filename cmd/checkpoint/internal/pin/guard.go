@@ -105,7 +105,7 @@ func (g *Guard) Verify(pin string) error {
 	return err
 }
 
-// save writes the state to the guard's file, whole or not at all.
+// save writes the state to the guard's file.
 func (g *Guard) save() error {
 	if g.path == "" {
 		return nil
@@ -114,24 +114,40 @@ func (g *Guard) save() error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(g.path), filepath.Base(g.path)+".*")
-	if err != nil {
+	if err := writeWhole(g.path, b); err != nil {
 		return fmt.Errorf("pin: tries: %w", err)
+	}
+	return nil
+}
+
+// SaveHash writes an encoded hash (from Hash) to path, readable by its
+// owner only.
+func SaveHash(path, encoded string) error {
+	if err := writeWhole(path, []byte(encoded+"\n")); err != nil {
+		return fmt.Errorf("pin: save hash: %w", err)
+	}
+	return nil
+}
+
+// writeWhole writes b to path whole or not at all (a temporary file beside
+// it, synced, renamed over it), mode 0600: a pulled plug leaves the old
+// file or the new one.
+func writeWhole(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*")
+	if err != nil {
+		return err
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
-		return fmt.Errorf("pin: tries: %w", err)
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return fmt.Errorf("pin: tries: %w", err)
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("pin: tries: %w", err)
+		return err
 	}
-	if err := os.Rename(tmp.Name(), g.path); err != nil {
-		return fmt.Errorf("pin: tries: %w", err)
-	}
-	return nil
+	return os.Rename(tmp.Name(), path)
 }

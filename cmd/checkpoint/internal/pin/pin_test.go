@@ -193,3 +193,35 @@ func TestGuardKeptInFile(t *testing.T) {
 		t.Fatalf("unwritable count: %v, want a wrong PIN that says it was not counted", err)
 	}
 }
+
+// TestSaveHash: the hash is written whole, for its owner only, and reads
+// back as a hash that verifies; writing again replaces it.
+func TestSaveHash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "operator.pin")
+	for _, p := range []string{"480213", "906174"} {
+		h, err := hash(p, 64, 1, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := SaveHash(path, h); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Verify(p, strings.TrimSpace(string(b))); err != nil {
+			t.Errorf("PIN %s against the saved hash: %v", p, err)
+		}
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("mode %v, want 0600", st.Mode().Perm())
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
+		t.Errorf("%d files beside the hash, want none left over", len(entries)-1)
+	}
+}
