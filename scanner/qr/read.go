@@ -40,7 +40,9 @@ func DefaultCascade() []Pass { return append([]Pass(nil), cascade...) }
 // nothing, ErrBudget when the deadline or a pass's centre budget cut the
 // search short, and the codes of the first pass that found any.
 func Read(g *image.Gray, passes []Pass, deadline time.Time) ([]Code, error) {
-	var half *image.Gray
+	// One Image each for the frame and its half: the passes on one share
+	// its binarizations.
+	full, half := NewImage(g), (*Image)(nil)
 	cut := false
 	for i, p := range passes {
 		// The first pass runs whole: every image gets its cheap chance
@@ -48,13 +50,13 @@ func Read(g *image.Gray, passes []Pass, deadline time.Time) ([]Code, error) {
 		if i > 0 && !deadline.IsZero() && p.clock()().After(deadline) {
 			return nil, ErrBudget
 		}
-		img := g
+		img := full
 		if p.Half {
 			if g.Rect.Dx() < 2*MinHalfSide || g.Rect.Dy() < 2*MinHalfSide {
 				continue
 			}
 			if half == nil {
-				half = Downscale(g)
+				half = NewImage(Downscale(g))
 			}
 			img = half
 		}
@@ -62,7 +64,7 @@ func Read(g *image.Gray, passes []Pass, deadline time.Time) ([]Code, error) {
 		if i > 0 && (o.Deadline.IsZero() || (!deadline.IsZero() && deadline.Before(o.Deadline))) {
 			o.Deadline = deadline
 		}
-		codes, err := Decode(img, o)
+		codes, err := img.Decode(o)
 		switch {
 		case err == nil:
 			if p.Half {
