@@ -188,10 +188,15 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 			codes, regions := d.decodeRegions(work, v.halved(), nil, nRegionPasses, deadline)
 			if len(codes) > 0 {
 				// A second code whose region did not read may read once
-				// the first is erased from the whole frame; not when the
+				// the first is erased from the whole frame. Not when every
+				// region read (a second phone shows up as a region of its
+				// own: on the 1300 corpus images, the erased frame read
+				// nothing new in any of the 569 frames where the regions
+				// had all been read, and cost 3 ms each), nor when the
 				// first pass read that very frame and came across too few
 				// finder patterns for one more code.
-				if img, _ := v.get(vGray); img != nil && (firstVariant != vGray || firstCentres >= finderPatterns) {
+				unread := regions > len(codes) || regions >= maxRegions
+				if img, _ := v.get(vGray); img != nil && unread && (firstVariant != vGray || firstCentres >= finderPatterns) {
 					codes = d.more(img, qr.Options{}, codes, deadline)
 				}
 				return toCodes(codes, same, scale), nil
