@@ -20,6 +20,26 @@ import (
 // out of budget is given up (the camera sends another one next).
 const DefaultBudget = 25 * time.Millisecond
 
+// BudgetFor is the frame budget for a camera that sends fps frames a
+// second: three quarters of the time between frames (DefaultBudget at 30
+// fps), the rest left for capture and the loop, and within 10–100 ms. A
+// camera that slows to 15 fps in a dim hall leaves twice the time for the
+// harder passes; at 60 fps the cheap ones still run.
+func BudgetFor(fps float64) time.Duration {
+	if fps <= 0 || math.IsNaN(fps) || math.IsInf(fps, 0) {
+		return DefaultBudget
+	}
+	d := time.Duration(0.75 * float64(time.Second) / fps)
+	return min(max(d, minBudget), maxBudget)
+}
+
+// minBudget and maxBudget bound BudgetFor: under 10 ms the region passes
+// rarely run; over 100 ms a phone held up waits visibly for its verdict.
+const (
+	minBudget = 10 * time.Millisecond
+	maxBudget = 100 * time.Millisecond
+)
+
 // DefaultMaxSide is the longest side a frame is decoded at; larger frames
 // are scaled down first. It bounds the work of one frame whatever the
 // camera or file sends.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image"
 	"io/fs"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -300,5 +301,27 @@ func TestNothingCodeLike(t *testing.T) {
 	defer dark.Close()
 	if _, err := newDec().DecodeMat(dark); !errors.Is(err, ErrBudget) {
 		t.Errorf("dark-mode code (a candidate region): err = %v, want ErrBudget", err)
+	}
+}
+
+func TestBudgetFor(t *testing.T) {
+	for _, c := range []struct {
+		fps  float64
+		want time.Duration
+	}{
+		{30, DefaultBudget},
+		{15, 50 * time.Millisecond},
+		{25, 30 * time.Millisecond},
+		{60, 12500 * time.Microsecond},
+		{120, 10 * time.Millisecond}, // floor: the cheap passes need their time
+		{5, 100 * time.Millisecond},  // ceiling: the person is waiting
+		{0, DefaultBudget},           // a camera that does not say
+		{-1, DefaultBudget},
+		{math.NaN(), DefaultBudget},
+		{math.Inf(1), DefaultBudget},
+	} {
+		if got := BudgetFor(c.fps); got != c.want {
+			t.Errorf("BudgetFor(%v) = %v, want %v", c.fps, got, c.want)
+		}
 	}
 }

@@ -48,6 +48,7 @@ global flags (before the command):
 commands:
   run        scan, verify, take temperatures, decide, record; sync in the background
   decode     print the QR codes in image or video files
+  camera-test  what the camera really gives and whether this machine decodes its frames in time
   verify     verify one QR text offline against the local store
   trust      pin the trust root (trust pin FILE), import a signed trust list (trust import FILE)
   revocations import FILE   apply a signed revocation feed
@@ -94,6 +95,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdRun(ctx, e, cargs)
 	case "decode":
 		return cmdDecode(ctx, e, cargs)
+	case "camera-test":
+		return cmdCameraTest(ctx, e, cargs)
 	case "verify":
 		return cmdVerify(ctx, e, cargs)
 	case "trust":

@@ -35,6 +35,7 @@ type runConfig struct {
 	width       int
 	height      int
 	fps         float64
+	budget      time.Duration
 	preview     bool
 	hold        time.Duration
 	profile     assets.Profile
@@ -58,6 +59,7 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	fs.IntVar(&c.width, "width", 1280, "camera frame width")
 	fs.IntVar(&c.height, "height", 720, "camera frame height")
 	fs.Float64Var(&c.fps, "fps", 30, "camera frame rate")
+	fs.DurationVar(&c.budget, "frame-budget", 0, "the most time one frame's decoding may take (default: three quarters of the time between frames at --fps, 25ms at 30 fps); see checkpoint camera-test")
 	fs.BoolVar(&c.preview, "preview", false, "show the camera feed in a window, framed in the verdict's colour")
 	fs.DurationVar(&c.hold, "hold", tui.DefaultHoldFor, "how long a verdict stays on screen (default: the site profile's)")
 	fs.StringVar(&c.direction, "direction", getenv("YANMA_DIRECTION", ""), "in or out, at gates that record both ways (community)")
@@ -102,6 +104,12 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	case "auto", "on", "off":
 	default:
 		return c, fmt.Errorf("--sound %q: want auto, on or off", c.sound)
+	}
+	if c.budget < 0 {
+		return c, fmt.Errorf("--frame-budget %v: want a positive duration, or 0 for the default", c.budget)
+	}
+	if c.budget == 0 {
+		c.budget = scanner.BudgetFor(c.fps)
 	}
 	if c.preview && c.source == "stdin" {
 		return c, fmt.Errorf("--preview needs a camera, video or images source")
@@ -207,7 +215,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			if err != nil {
 				return nil, fmt.Errorf("open source %s: %w", cfg.source, err)
 			}
-			return scanner.NewScanner(s, scanner.NewDecoder(), opt), nil
+			return scanner.NewScanner(s, scanner.NewDecoder(scanner.WithBudget(cfg.budget)), opt), nil
 		}
 		if strings.HasPrefix(cfg.source, "camera:") {
 			cam := &waitingCamera{open: open, display: display, now: e.now, log: e.log, every: 2 * time.Second, lang: e.lang}
