@@ -152,7 +152,8 @@ func (d *Decoder) DecodeMat(m gocv.Mat) ([]string, error) {
 // then passes run in order until one finds a code or the frame's budget is
 // spent: the cheap pass first (the frame, halved when it is 720p or more),
 // then the candidate regions (regions.go: read as they are when seen
-// square-on, then warped upright, in an order set by their polarity), then
+// square-on, then warped upright, their boxes enlarged, then the harder
+// warped passes in an order set by their polarity), then
 // the full-size frame, the global-histogram binarizer and, for small
 // frames, the frame doubled. A camera frame with no candidate region is
 // given up after the cheap pass. Without a budget (files), the inverted,

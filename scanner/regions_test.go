@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"testing"
+	"time"
 
 	"gocv.io/x/gocv"
 )
@@ -268,5 +269,35 @@ func TestRegionInsidePhoneEdge(t *testing.T) {
 	gocv.Rectangle(&frame, phone, color.RGBA{R: 15, G: 15, B: 15, A: 255}, 6)
 	if qs := findQuads(frame); !anyQuadNear(qs, to, 0.2) {
 		t.Errorf("findQuads = %v, want one near the code %v", qs, to)
+	}
+}
+
+// TestReadEnlarged: a code too small for gozxing at the frame's own scale
+// (about 2 px per module) reads from its region's box enlarged, with its
+// points mapped back into the frame; a dark-mode one reads inverted.
+func TestReadEnlarged(t *testing.T) {
+	text := readText(t, "jws.txt")
+	to := [4]gocv.Point2f{{X: 300, Y: 200}, {X: 490, Y: 204}, {X: 487, Y: 392}, {X: 297, Y: 389}}
+	frame := tiltedFrame(t, text, 640, 480, to, 20, 235)
+	defer frame.Close()
+	var q quad
+	copy(q[:], to[:])
+	d := testDecoder()
+	if _, ok := d.readAsIs(frame, q, time.Time{}); ok {
+		t.Fatal("the code reads at its own scale: the test needs a smaller one")
+	}
+	c, ok := d.readEnlarged(frame, q, false, time.Time{})
+	if !ok || c.Text != text {
+		t.Fatalf("readEnlarged = %q, %v; want the code", c.Text, ok)
+	}
+	if !q.holds(c.Points) {
+		t.Errorf("points %v are not in the region %v", c.Points, q)
+	}
+
+	dark := gocv.NewMat()
+	defer dark.Close()
+	gocv.BitwiseNot(frame, &dark)
+	if c, ok := d.readEnlarged(dark, q, true, time.Time{}); !ok || c.Text != text {
+		t.Errorf("dark mode: readEnlarged = %q, %v; want the code", c.Text, ok)
 	}
 }
