@@ -479,3 +479,31 @@ func TestDoneFromAnotherGoroutine(t *testing.T) {
 		t.Fatalf("%d scans of one held code, want 1", n)
 	}
 }
+
+// TestCameraSettings: a camera source says what its capture agreed to
+// (here a V4L2-less capture of an MJPG video, read through the same
+// gocv.VideoCapture a camera is), and nothing once closed.
+func TestCameraSettings(t *testing.T) {
+	path := writeTestVideo(t, []string{"settings"}, 3, 0)
+	open := func() (capture, error) { return gocv.VideoCaptureFile(path) }
+	src, err := newCameraSource("camera:file", open, SourceOptions{}.withDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := src.Settings()
+	if !ok || got.Width != 640 || got.Height != 480 || got.FourCC != "MJPG" || got.FPS <= 0 {
+		t.Errorf("Settings() = %+v, %v; want 640×480 MJPG", got, ok)
+	}
+	src.Close()
+	if _, ok := src.Settings(); ok {
+		t.Error("a closed camera still says what it agreed to")
+	}
+}
+
+func TestValidFourCC(t *testing.T) {
+	for s, want := range map[string]bool{"MJPG": true, "YUYV": true, "H264": true, "-": true, "": false, "MJPEG": false, "YUV": false, "MJ\x00G": false, "MJ\u00e9": false} {
+		if got := ValidFourCC(s); got != want {
+			t.Errorf("ValidFourCC(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

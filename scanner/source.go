@@ -568,3 +568,45 @@ func (s *cameraSource) Close() error {
 }
 
 func (s *cameraSource) String() string { return s.spec }
+
+// CameraSettings is what a camera agreed to when it was opened: a V4L2
+// driver answers a request with the nearest mode it has, and says which.
+type CameraSettings struct {
+	Width, Height int
+	FPS           float64
+	// FourCC is the pixel format, such as MJPG or YUYV.
+	FourCC string
+}
+
+// Settings returns what the open camera agreed to; false while it is
+// away, or when the capture cannot say. Call it between reads, like Read.
+func (s *cameraSource) Settings() (CameraSettings, bool) {
+	vc, ok := s.cap.(*gocv.VideoCapture)
+	if !ok || s.shut {
+		return CameraSettings{}, false
+	}
+	return CameraSettings{
+		Width:  int(vc.Get(gocv.VideoCaptureFrameWidth)),
+		Height: int(vc.Get(gocv.VideoCaptureFrameHeight)),
+		FPS:    vc.Get(gocv.VideoCaptureFPS),
+		FourCC: strings.TrimRight(vc.CodecString(), "\x00 "),
+	}, true
+}
+
+// ValidFourCC reports whether s can be asked of a camera as a pixel
+// format: four printable ASCII characters (MJPG, YUYV, H264), or "-" for
+// the camera's own.
+func ValidFourCC(s string) bool {
+	if s == "-" {
+		return true
+	}
+	if len(s) != 4 {
+		return false
+	}
+	for i := 0; i < 4; i++ {
+		if s[i] < ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}

@@ -94,6 +94,7 @@ func TestCameraTestBadInput(t *testing.T) {
 		{[]string{"--for", "-1s"}, "--for"},
 		{[]string{"--fps", "0"}, "--fps"},
 		{[]string{"--frame-budget", "-5ms"}, "--frame-budget"},
+		{[]string{"--pixel-format", "MJPEG"}, "--pixel-format"},
 		{[]string{"extra"}, "unexpected"},
 	}
 	for _, c := range cases {
@@ -145,6 +146,26 @@ func TestCameraVerdict(t *testing.T) {
 	}
 
 	r = base()
+	r.AskedFormat = "MJPG"
+	r.Agreed = &cameraMode{Width: 1280, Height: 720, FPS: 10, FourCC: "YUYV"}
+	r.PerSecond = 10
+	r.judge()
+	if r.KeepsUp || !adviceSays(r, "gives YUYV, not the MJPG asked") || !adviceSays(r, "10.0 frames a second came") {
+		t.Errorf("camera fell back to YUYV at 10 fps: keeps up %v, advice %q", r.KeepsUp, r.Advice)
+	}
+	if txt := r.text(); !strings.Contains(txt, "agreed to 1280×720 YUYV at 10 frames a second") {
+		t.Errorf("the report does not say what the camera agreed to:\n%s", txt)
+	}
+
+	r = base()
+	r.AskedFormat = "-" // the camera's own format: whatever it gives is what was asked
+	r.Agreed = &cameraMode{Width: 1280, Height: 720, FPS: 30, FourCC: "YUYV"}
+	r.judge()
+	if !r.KeepsUp || len(r.Advice) != 0 {
+		t.Errorf("the camera's own format: keeps up %v, advice %q", r.KeepsUp, r.Advice)
+	}
+
+	r = base()
 	r.Camera = false
 	r.PerSecond = 200 // a file reads as fast as it decodes: its rate is no camera's
 	r.Width = 640
@@ -163,7 +184,8 @@ func adviceSays(r frameReport, s string) bool {
 	return false
 }
 
-// TestRunFrameBudget: run's --frame-budget follows --fps unless given.
+// TestRunFrameBudget: run's --frame-budget follows --fps unless given;
+// --pixel-format takes a four-character code or -.
 func TestRunFrameBudget(t *testing.T) {
 	e := &env{stderr: &bytes.Buffer{}}
 	for _, c := range []struct {
@@ -185,6 +207,16 @@ func TestRunFrameBudget(t *testing.T) {
 	}
 	if _, err := parseRunFlags(e, []string{"--frame-budget", "-1ms"}); err == nil || !strings.Contains(err.Error(), "--frame-budget") {
 		t.Errorf("a negative budget: %v", err)
+	}
+	for _, f := range []string{"MJPG", "YUYV", "H264", "-"} {
+		if cfg, err := parseRunFlags(e, []string{"--pixel-format", f}); err != nil || cfg.pixelFormat != f {
+			t.Errorf("--pixel-format %s: %v, %q", f, err, cfg.pixelFormat)
+		}
+	}
+	for _, f := range []string{"", "MJPEG", "YUV", "MJ\x00G"} {
+		if _, err := parseRunFlags(e, []string{"--pixel-format", f}); err == nil || !strings.Contains(err.Error(), "--pixel-format") {
+			t.Errorf("--pixel-format %q accepted", f)
+		}
 	}
 }
 

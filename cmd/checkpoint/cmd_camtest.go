@@ -29,10 +29,11 @@ func cmdCameraTest(ctx context.Context, e *env, args []string) error {
 	width := fs.Int("width", 1280, "camera frame width, as for run")
 	height := fs.Int("height", 720, "camera frame height, as for run")
 	fps := fs.Float64("fps", 30, "camera frame rate, as for run")
+	pixfmt := fs.String("pixel-format", "MJPG", "pixel format asked of the camera, as for run (- for the camera's own)")
 	budget := fs.Duration("frame-budget", 0, "the decoder's frame budget, as for run (default: from --fps)")
 	asJSON := fs.Bool("json", false, "one JSON object instead of the text report")
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: checkpoint camera-test [--source S] [--for 10s] [--width W --height H --fps F] [--frame-budget D] [--json]")
+		fmt.Fprintln(e.stderr, "usage: checkpoint camera-test [--source S] [--for 10s] [--width W --height H --fps F --pixel-format MJPG] [--frame-budget D] [--json]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -47,6 +48,9 @@ func cmdCameraTest(ctx context.Context, e *env, args []string) error {
 	if *fps <= 0 {
 		return fmt.Errorf("camera-test: --fps %v: want a positive rate", *fps)
 	}
+	if !scanner.ValidFourCC(*pixfmt) {
+		return fmt.Errorf("camera-test: --pixel-format %q: want a four-character code such as MJPG or YUYV, or - for the camera's own", *pixfmt)
+	}
 	if *budget < 0 {
 		return fmt.Errorf("camera-test: --frame-budget %v: want a positive duration, or 0 for the default", *budget)
 	}
@@ -56,7 +60,7 @@ func cmdCameraTest(ctx context.Context, e *env, args []string) error {
 	if *source == "stdin" || strings.HasPrefix(*source, "tty:") {
 		return fmt.Errorf("camera-test: %s is a scanner gun: it sends decoded text, there are no frames to test", *source)
 	}
-	src, err := scanner.OpenSource(*source, scanner.SourceOptions{Width: *width, Height: *height, FPS: *fps, Logger: e.log})
+	src, err := scanner.OpenSource(*source, scanner.SourceOptions{Width: *width, Height: *height, FPS: *fps, FourCC: *pixfmt, Logger: e.log})
 	if err != nil {
 		return fmt.Errorf("camera-test: %w", err)
 	}
@@ -72,7 +76,14 @@ func cmdCameraTest(ctx context.Context, e *env, args []string) error {
 	}
 	rep.Source = *source
 	rep.Camera = strings.HasPrefix(*source, "camera:")
-	rep.AskedWidth, rep.AskedHeight, rep.AskedFPS = *width, *height, *fps
+	rep.AskedWidth, rep.AskedHeight, rep.AskedFPS, rep.AskedFormat = *width, *height, *fps, *pixfmt
+	if c, ok := src.(interface {
+		Settings() (scanner.CameraSettings, bool)
+	}); ok {
+		if set, ok := c.Settings(); ok {
+			rep.Agreed = &cameraMode{Width: set.Width, Height: set.Height, FPS: set.FPS, FourCC: set.FourCC}
+		}
+	}
 	rep.BudgetMS = ms(*budget)
 	rep.judge()
 	if *asJSON {
@@ -97,6 +108,9 @@ type frameReport struct {
 	AskedWidth  int     `json:"asked_width"`
 	AskedHeight int     `json:"asked_height"`
 	AskedFPS    float64 `json:"asked_fps"`
+	AskedFormat string  `json:"asked_pixel_format"`
+	// Agreed is what the camera's driver said it set, when it says.
+	Agreed *cameraMode `json:"camera_agreed,omitempty"`
 	// Frames were read and decoded in Seconds of wall time: PerSecond.
 	Frames    int     `json:"frames"`
 	Seconds   float64 `json:"seconds"`
@@ -118,6 +132,14 @@ type frameReport struct {
 	Advice  []string `json:"advice,omitempty"`
 
 	decode []time.Duration
+}
+
+// cameraMode is a camera's size, rate and pixel format.
+type cameraMode struct {
+	Width  int     `json:"width"`
+	Height int     `json:"height"`
+	FPS    float64 `json:"fps"`
+	FourCC string  `json:"pixel_format"`
 }
 
 // measureFrames reads src until it ends or ctx does, decoding every frame
@@ -197,6 +219,9 @@ func (r *frameReport) judge() {
 		if r.Width != r.AskedWidth || r.Height != r.AskedHeight {
 			r.Advice = append(r.Advice, fmt.Sprintf("the camera gives %d×%d, not the %d×%d asked: it may not offer that size (v4l2-ctl --list-formats-ext lists what it does)", r.Width, r.Height, r.AskedWidth, r.AskedHeight))
 		}
+		if a := r.Agreed; a != nil && r.AskedFormat != "-" && a.FourCC != "" && !strings.EqualFold(a.FourCC, r.AskedFormat) {
+			r.Advice = append(r.Advice, fmt.Sprintf("the camera gives %s, not the %s asked: at 1280×720 most USB 2 cameras manage 30 frames a second only as MJPG", a.FourCC, r.AskedFormat))
+		}
 		if r.Seconds >= 2 && r.PerSecond < 0.8*r.AskedFPS {
 			r.KeepsUp = false
 			r.Advice = append(r.Advice, fmt.Sprintf("%.1f frames a second came, %.0f were asked: in dim light many USB cameras lengthen their exposure and halve their rate; more light on the phone, or a camera with fixed exposure, helps", r.PerSecond, r.AskedFPS))
@@ -213,9 +238,12 @@ func (r *frameReport) text() string {
 	fmt.Fprintf(&b, "source       %s\n", r.Source)
 	fmt.Fprintf(&b, "frames       %d of %d×%d in %.1f s: %.1f a second", r.Frames, r.Width, r.Height, r.Seconds, r.PerSecond)
 	if r.Camera {
-		fmt.Fprintf(&b, " (asked: %d×%d at %g)", r.AskedWidth, r.AskedHeight, r.AskedFPS)
+		fmt.Fprintf(&b, " (asked: %d×%d %s at %g)", r.AskedWidth, r.AskedHeight, r.AskedFormat, r.AskedFPS)
 	}
 	b.WriteString("\n")
+	if a := r.Agreed; a != nil {
+		fmt.Fprintf(&b, "camera       agreed to %d×%d %s at %g frames a second\n", a.Width, a.Height, a.FourCC, a.FPS)
+	}
 	fmt.Fprintf(&b, "decoding     median %.1f ms, 95 %% within %.1f ms, slowest %.1f ms; frame budget %.0f ms (%d frames over)\n",
 		r.MedianMS, r.P95MS, r.MaxMS, r.BudgetMS, r.OverBudget)
 	fmt.Fprintf(&b, "codes        %d frames with a code, %d different codes\n", r.WithCode, r.Codes)

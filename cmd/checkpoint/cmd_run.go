@@ -35,6 +35,7 @@ type runConfig struct {
 	width       int
 	height      int
 	fps         float64
+	pixelFormat string
 	budget      time.Duration
 	preview     bool
 	hold        time.Duration
@@ -59,6 +60,7 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	fs.IntVar(&c.width, "width", 1280, "camera frame width")
 	fs.IntVar(&c.height, "height", 720, "camera frame height")
 	fs.Float64Var(&c.fps, "fps", 30, "camera frame rate")
+	fs.StringVar(&c.pixelFormat, "pixel-format", "MJPG", "pixel format asked of the camera (MJPG, YUYV, …; - for the camera's own): USB cameras give 1280×720 at 30 fps only as MJPG")
 	fs.DurationVar(&c.budget, "frame-budget", 0, "the most time one frame's decoding may take (default: three quarters of the time between frames at --fps, 25ms at 30 fps); see checkpoint camera-test")
 	fs.BoolVar(&c.preview, "preview", false, "show the camera feed in a window, framed in the verdict's colour")
 	fs.DurationVar(&c.hold, "hold", tui.DefaultHoldFor, "how long a verdict stays on screen (default: the site profile's)")
@@ -104,6 +106,9 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	case "auto", "on", "off":
 	default:
 		return c, fmt.Errorf("--sound %q: want auto, on or off", c.sound)
+	}
+	if !scanner.ValidFourCC(c.pixelFormat) {
+		return c, fmt.Errorf("--pixel-format %q: want a four-character code such as MJPG or YUYV, or - for the camera's own", c.pixelFormat)
 	}
 	if c.budget < 0 {
 		return c, fmt.Errorf("--frame-budget %v: want a positive duration, or 0 for the default", c.budget)
@@ -210,7 +215,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		open := func() (*scanner.Scanner, error) {
 			s, err := scanner.OpenSource(cfg.source, scanner.SourceOptions{
-				Width: cfg.width, Height: cfg.height, FPS: cfg.fps, Logger: e.log,
+				Width: cfg.width, Height: cfg.height, FPS: cfg.fps, FourCC: cfg.pixelFormat, Logger: e.log,
 			})
 			if err != nil {
 				return nil, fmt.Errorf("open source %s: %w", cfg.source, err)
