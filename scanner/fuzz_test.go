@@ -2,8 +2,6 @@ package scanner
 
 import (
 	"encoding/binary"
-	"image"
-	"image/color"
 	"math/rand/v2"
 	"testing"
 
@@ -70,16 +68,8 @@ func FuzzDecodeScene(f *testing.F) {
 		if dark {
 			gocv.BitwiseNot(screen, &screen)
 		}
-		sz := float32(screen.Cols())
-		from := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{{X: 0, Y: 0}, {X: sz, Y: 0}, {X: sz, Y: sz}, {X: 0, Y: sz}})
-		defer from.Close()
-		dst := gocv.NewPoint2fVectorFromPoints(to[:])
-		defer dst.Close()
-		m := gocv.GetPerspectiveTransform2f(from, dst)
-		defer m.Close()
-		frame := gocv.NewMat()
+		frame := warpOnto(screen, to, w, h, 120)
 		defer frame.Close()
-		gocv.WarpPerspectiveWithParams(screen, &frame, m, image.Pt(w, h), gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{R: 120, G: 120, B: 120, A: 255})
 		if frame.Empty() {
 			return
 		}

@@ -27,7 +27,13 @@ func tiltedFrame(t *testing.T, text string, w, h int, to [4]gocv.Point2f, lo, hi
 	gocv.CvtColor(src, &gray, gocv.ColorBGRToGray)
 	// Squeeze the screen's levels to lo..hi.
 	gray.ConvertToWithParams(&gray, gocv.MatTypeCV8U, float32(hi-lo)/255, float32(lo))
-	sz := float32(gray.Cols())
+	return warpOnto(gray, to, w, h, 110)
+}
+
+// warpOnto maps the square image sq onto the quadrilateral to of a new w×h
+// gray frame whose other pixels are bg.
+func warpOnto(sq gocv.Mat, to [4]gocv.Point2f, w, h int, bg uint8) gocv.Mat {
+	sz := float32(sq.Cols())
 	from := gocv.NewPoint2fVectorFromPoints([]gocv.Point2f{{X: 0, Y: 0}, {X: sz, Y: 0}, {X: sz, Y: sz}, {X: 0, Y: sz}})
 	defer from.Close()
 	dst := gocv.NewPoint2fVectorFromPoints(to[:])
@@ -35,7 +41,7 @@ func tiltedFrame(t *testing.T, text string, w, h int, to [4]gocv.Point2f, lo, hi
 	m := gocv.GetPerspectiveTransform2f(from, dst)
 	defer m.Close()
 	out := gocv.NewMat()
-	gocv.WarpPerspectiveWithParams(gray, &out, m, image.Pt(w, h), gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{R: 110, G: 110, B: 110, A: 255})
+	gocv.WarpPerspectiveWithParams(sq, &out, m, image.Pt(w, h), gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{R: bg, G: bg, B: bg, A: 255})
 	return out
 }
 
