@@ -294,7 +294,7 @@ func TestReadEnlarged(t *testing.T) {
 	if _, ok := d.readAsIs(frame, q, time.Time{}); ok {
 		t.Fatal("the code reads at its own scale: the test needs a smaller one")
 	}
-	c, ok := d.readEnlarged(frame, q, false, time.Time{})
+	c, ok := d.readEnlarged(frame, q, false, false, time.Time{})
 	if !ok || c.Text != text {
 		t.Fatalf("readEnlarged = %q, %v; want the code", c.Text, ok)
 	}
@@ -305,7 +305,7 @@ func TestReadEnlarged(t *testing.T) {
 	dark := gocv.NewMat()
 	defer dark.Close()
 	gocv.BitwiseNot(frame, &dark)
-	if c, ok := d.readEnlarged(dark, q, true, time.Time{}); !ok || c.Text != text {
+	if c, ok := d.readEnlarged(dark, q, true, false, time.Time{}); !ok || c.Text != text {
 		t.Errorf("dark mode: readEnlarged = %q, %v; want the code", c.Text, ok)
 	}
 }
