@@ -343,10 +343,10 @@ const cheapRegionPasses = 2
 // a found code is skipped. half is base halved, or a zero Mat. passes is
 // how many passes each crop gets (after the first and the third, the
 // region's box is also read enlarged, readEnlarged). The search goes
-// breadth first: every
-// region gets the first pass before any gets the second, so a code whose
-// region is not the largest (a poster behind the phone is) is read as soon
-// as the plain crop reads it, not after the other regions' hard passes.
+// breadth first: every region gets the first pass before any gets the
+// second, so a code whose region is not the largest (a poster behind the
+// phone is) is read as soon as the plain crop reads it, not after the
+// other regions' hard passes.
 // Codes come back in base's coordinates, with how many candidate regions
 // the frame has. deadline zero means none.
 func (d *Decoder) decodeRegions(base, half gocv.Mat, codes []qr.Code, passes int, deadline time.Time) ([]qr.Code, int) {
