@@ -67,7 +67,7 @@ func TestCameraTestVideo(t *testing.T) {
 	if err := run(context.Background(), []string{"camera-test", "--source", "file:" + video}, nil, &out, &errb); err != nil {
 		t.Fatalf("camera-test: %v", err)
 	}
-	for _, want := range []string{"frames       10 of 640×480", "8 frames with a code, 2 different codes", "frame budget 25 ms", "keeps up     "} {
+	for _, want := range []string{"frames       10 of 640×480", "found in 8 of 10 frames; different codes: 2", "frame budget 25 ms", "keeps up     "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}

@@ -111,7 +111,8 @@ type frameReport struct {
 	AskedFormat string  `json:"asked_pixel_format"`
 	// Agreed is what the camera's driver said it set, when it says.
 	Agreed *cameraMode `json:"camera_agreed,omitempty"`
-	// Frames were read and decoded in Seconds of wall time: PerSecond.
+	// Frames were read and decoded, Seconds of wall time from the first
+	// frame's arrival to the last one's decode: PerSecond after the first.
 	Frames    int     `json:"frames"`
 	Seconds   float64 `json:"seconds"`
 	PerSecond float64 `json:"frames_per_second"`
@@ -149,7 +150,9 @@ type cameraMode struct {
 func measureFrames(ctx context.Context, src scanner.Source, dec *scanner.Decoder, now func() time.Time) (frameReport, error) {
 	var r frameReport
 	codes := map[string]bool{}
-	start := now()
+	// The rate is counted from the first frame's arrival: a camera takes
+	// a moment to start its stream, which is no part of its rate.
+	var first, last time.Time
 	for {
 		f, err := src.Read(ctx)
 		if err != nil {
@@ -163,6 +166,7 @@ func measureFrames(ctx context.Context, src scanner.Source, dec *scanner.Decoder
 		}
 		w, h := f.Mat.Cols(), f.Mat.Rows()
 		if r.Frames == 0 {
+			first = now()
 			r.Width, r.Height = w, h
 		} else if w != r.Width || h != r.Height {
 			r.Mixed = true
@@ -174,6 +178,7 @@ func measureFrames(ctx context.Context, src scanner.Source, dec *scanner.Decoder
 			return r, fmt.Errorf("decode frame %d of %s: %w", f.Index, src, err)
 		}
 		r.Frames++
+		last = now()
 		r.decode = append(r.decode, took)
 		if len(found) > 0 {
 			r.WithCode++
@@ -188,9 +193,9 @@ func measureFrames(ctx context.Context, src scanner.Source, dec *scanner.Decoder
 		}
 		return r, fmt.Errorf("%s gave no frame", src)
 	}
-	r.Seconds = now().Sub(start).Seconds()
+	r.Seconds = last.Sub(first).Seconds()
 	if r.Seconds > 0 {
-		r.PerSecond = float64(r.Frames) / r.Seconds
+		r.PerSecond = float64(r.Frames-1) / r.Seconds
 	}
 	r.Codes = len(codes)
 	s := slices.Clone(r.decode)
@@ -236,7 +241,10 @@ func (r *frameReport) judge() {
 func (r *frameReport) text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "source       %s\n", r.Source)
-	fmt.Fprintf(&b, "frames       %d of %d×%d in %.1f s: %.1f a second", r.Frames, r.Width, r.Height, r.Seconds, r.PerSecond)
+	fmt.Fprintf(&b, "frames       %d of %d×%d", r.Frames, r.Width, r.Height)
+	if r.Frames > 1 {
+		fmt.Fprintf(&b, " in %.1f s: %.1f a second", r.Seconds, r.PerSecond)
+	}
 	if r.Camera {
 		fmt.Fprintf(&b, " (asked: %d×%d %s at %g)", r.AskedWidth, r.AskedHeight, r.AskedFormat, r.AskedFPS)
 	}
@@ -246,7 +254,7 @@ func (r *frameReport) text() string {
 	}
 	fmt.Fprintf(&b, "decoding     median %.1f ms, 95 %% within %.1f ms, slowest %.1f ms; frame budget %.0f ms (%d frames over)\n",
 		r.MedianMS, r.P95MS, r.MaxMS, r.BudgetMS, r.OverBudget)
-	fmt.Fprintf(&b, "codes        %d frames with a code, %d different codes\n", r.WithCode, r.Codes)
+	fmt.Fprintf(&b, "codes        found in %d of %d frames; different codes: %d\n", r.WithCode, r.Frames, r.Codes)
 	verdict := "yes"
 	if !r.KeepsUp {
 		verdict = "no"
