@@ -36,9 +36,10 @@ var cascade = []Pass{
 func DefaultCascade() []Pass { return append([]Pass(nil), cascade...) }
 
 // Read runs the passes in order until one finds a code, stopping at the
-// deadline (zero: none), measured with each pass's clock (Options.Now). It returns ErrNotFound when every pass ran and found
-// nothing, ErrBudget when the deadline or a pass's centre budget cut the
-// search short, and the codes of the first pass that found any.
+// deadline (zero: none), measured with each pass's clock (Options.Now). It
+// returns ErrNotFound when every pass ran and found nothing, ErrBudget when
+// the deadline or a pass's centre budget cut the search short, and the
+// codes of the first pass that found any.
 func Read(g *image.Gray, passes []Pass, deadline time.Time) ([]Code, error) {
 	// One Image each for the frame and its half: the passes on one share
 	// its binarizations.
