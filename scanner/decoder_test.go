@@ -232,14 +232,8 @@ func TestFirstPassAlwaysRuns(t *testing.T) {
 // reported for it (mapped back from whichever pass read it) lie on it.
 func TestTurnedCode(t *testing.T) {
 	code := mustRender(t, credentialText, 3)
-	frame, err := toBGR(Presentations(900, 900, []image.Image{code}, 1, 0)[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer frame.Close()
-	gray := gocv.NewMat()
+	gray := grayMat(t, Presentations(900, 900, []image.Image{code}, 1, 0)[0])
 	defer gray.Close()
-	gocv.CvtColor(frame, &gray, gocv.ColorBGRToGray)
 	turned, _ := rotate45(gray)
 	defer turned.Close()
 	codes, err := testDecoder().DecodeMatCodes(turned)

@@ -18,14 +18,8 @@ import (
 // whatever it reads must be the one code in the frame.
 func FuzzDecodeScene(f *testing.F) {
 	text := readText(f, "jws.txt")
-	code, err := toBGR(mustRender(f, text, 4))
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer code.Close()
-	codeGray := gocv.NewMat()
+	codeGray := grayMat(f, mustRender(f, text, 4))
 	defer codeGray.Close()
-	gocv.CvtColor(code, &codeGray, gocv.ColorBGRToGray)
 
 	seed := func(w, h uint16, pts [8]int16, lo, hi uint8, dark bool, noise uint8) []byte {
 		b := binary.LittleEndian.AppendUint16(nil, w)

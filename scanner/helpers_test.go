@@ -10,7 +10,22 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"gocv.io/x/gocv"
 )
+
+// grayMat is img as a single-channel Mat (the caller closes it).
+func grayMat(t testing.TB, img image.Image) gocv.Mat {
+	t.Helper()
+	bgr, err := toBGR(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bgr.Close()
+	gray := gocv.NewMat()
+	gocv.CvtColor(bgr, &gray, gocv.ColorBGRToGray)
+	return gray
+}
 
 func readText(t testing.TB, name string) string {
 	t.Helper()

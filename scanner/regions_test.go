@@ -18,15 +18,8 @@ import (
 // light levels lo and hi on a mid-grey scene.
 func tiltedFrame(t *testing.T, text string, w, h int, to [4]gocv.Point2f, lo, hi uint8) gocv.Mat {
 	t.Helper()
-	code := mustRender(t, text, 8)
-	src, err := toBGR(code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	gray := gocv.NewMat()
+	gray := grayMat(t, mustRender(t, text, 8))
 	defer gray.Close()
-	gocv.CvtColor(src, &gray, gocv.ColorBGRToGray)
 	// Squeeze the screen's levels to lo..hi.
 	gray.ConvertToWithParams(&gray, gocv.MatTypeCV8U, float32(hi-lo)/255, float32(lo))
 	return warpOnto(gray, to, w, h, 110)
