@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -26,11 +27,8 @@ func cmdCameraTest(ctx context.Context, e *env, args []string) error {
 	fs.SetOutput(e.stderr)
 	source := fs.String("source", getenv("YANMA_SOURCE", "camera:0"), "camera:N, camera:/dev/videoN, file:PATH or images:DIR")
 	dur := fs.Duration("for", 10*time.Second, "how long to read frames (a file or folder ends sooner when it has fewer)")
-	width := fs.Int("width", 1280, "camera frame width, as for run")
-	height := fs.Int("height", 720, "camera frame height, as for run")
-	fps := fs.Float64("fps", 30, "camera frame rate, as for run")
-	pixfmt := fs.String("pixel-format", "MJPG", "pixel format asked of the camera, as for run (- for the camera's own)")
-	budget := fs.Duration("frame-budget", 0, "the decoder's frame budget, as for run (default: from --fps)")
+	var cam cameraFlags
+	cam.register(fs)
 	asJSON := fs.Bool("json", false, "one JSON object instead of the text report")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: checkpoint camera-test [--source S] [--for 10s] [--width W --height H --fps F --pixel-format MJPG] [--frame-budget D] [--json]")
@@ -45,29 +43,23 @@ func cmdCameraTest(ctx context.Context, e *env, args []string) error {
 	if *dur <= 0 {
 		return fmt.Errorf("camera-test: --for %v: want a positive duration", *dur)
 	}
-	if *fps <= 0 {
-		return fmt.Errorf("camera-test: --fps %v: want a positive rate", *fps)
+	if cam.fps <= 0 {
+		return fmt.Errorf("camera-test: --fps %v: want a positive rate (the report judges against it)", cam.fps)
 	}
-	if !scanner.ValidFourCC(*pixfmt) {
-		return fmt.Errorf("camera-test: --pixel-format %q: want a four-character code such as MJPG or YUYV, or - for the camera's own", *pixfmt)
-	}
-	if *budget < 0 {
-		return fmt.Errorf("camera-test: --frame-budget %v: want a positive duration, or 0 for the default", *budget)
-	}
-	if *budget == 0 {
-		*budget = scanner.BudgetFor(*fps)
+	if err := cam.check(); err != nil {
+		return fmt.Errorf("camera-test: %w", err)
 	}
 	if *source == "stdin" || strings.HasPrefix(*source, "tty:") {
 		return fmt.Errorf("camera-test: %s is a scanner gun: it sends decoded text, there are no frames to test", *source)
 	}
-	src, err := scanner.OpenSource(*source, scanner.SourceOptions{Width: *width, Height: *height, FPS: *fps, FourCC: *pixfmt, Logger: e.log})
+	src, err := scanner.OpenSource(*source, cam.sourceOptions(e.log))
 	if err != nil {
 		return fmt.Errorf("camera-test: %w", err)
 	}
 	defer src.Close()
 	rctx, cancel := context.WithTimeout(ctx, *dur)
 	defer cancel()
-	rep, err := measureFrames(rctx, src, scanner.NewDecoder(scanner.WithBudget(*budget)), time.Now)
+	rep, err := measureFrames(rctx, src, cam.decoder(), time.Now)
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err() // the installer pressed Ctrl-C: no report
 	}
@@ -76,7 +68,7 @@ func cmdCameraTest(ctx context.Context, e *env, args []string) error {
 	}
 	rep.Source = *source
 	rep.Camera = strings.HasPrefix(*source, "camera:")
-	rep.AskedWidth, rep.AskedHeight, rep.AskedFPS, rep.AskedFormat = *width, *height, *fps, *pixfmt
+	rep.AskedWidth, rep.AskedHeight, rep.AskedFPS, rep.AskedFormat = cam.width, cam.height, cam.fps, cam.pixelFormat
 	if c, ok := src.(interface {
 		Settings() (scanner.CameraSettings, bool)
 	}); ok {
@@ -84,7 +76,7 @@ func cmdCameraTest(ctx context.Context, e *env, args []string) error {
 			rep.Agreed = &cameraMode{Width: set.Width, Height: set.Height, FPS: set.FPS, FourCC: set.FourCC}
 		}
 	}
-	rep.BudgetMS = ms(*budget)
+	rep.BudgetMS = ms(cam.budget)
 	rep.judge()
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -93,6 +85,45 @@ func cmdCameraTest(ctx context.Context, e *env, args []string) error {
 	}
 	_, err = io.WriteString(e.stdout, rep.text())
 	return err
+}
+
+// cameraFlags are the camera's and the decoder's settings, the same flags
+// for run and camera-test, so that the test measures what run will do.
+type cameraFlags struct {
+	width, height int
+	fps           float64
+	pixelFormat   string
+	budget        time.Duration
+}
+
+func (c *cameraFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&c.width, "width", 1280, "camera frame width")
+	fs.IntVar(&c.height, "height", 720, "camera frame height")
+	fs.Float64Var(&c.fps, "fps", 30, "camera frame rate")
+	fs.StringVar(&c.pixelFormat, "pixel-format", "MJPG", "pixel format asked of the camera (MJPG, YUYV, …; - for the camera's own): USB cameras give 1280×720 at 30 fps only as MJPG")
+	fs.DurationVar(&c.budget, "frame-budget", 0, "the most time one frame's decoding may take (default: three quarters of the time between frames at --fps, 25ms at 30 fps); see checkpoint camera-test")
+}
+
+// check validates the flags and sets the budget's default.
+func (c *cameraFlags) check() error {
+	if !scanner.ValidFourCC(c.pixelFormat) {
+		return fmt.Errorf("--pixel-format %q: want a four-character code such as MJPG or YUYV, or - for the camera's own", c.pixelFormat)
+	}
+	if c.budget < 0 {
+		return fmt.Errorf("--frame-budget %v: want a positive duration, or 0 for the default", c.budget)
+	}
+	if c.budget == 0 {
+		c.budget = scanner.BudgetFor(c.fps)
+	}
+	return nil
+}
+
+func (c *cameraFlags) sourceOptions(log *slog.Logger) scanner.SourceOptions {
+	return scanner.SourceOptions{Width: c.width, Height: c.height, FPS: c.fps, FourCC: c.pixelFormat, Logger: log}
+}
+
+func (c *cameraFlags) decoder() *scanner.Decoder {
+	return scanner.NewDecoder(scanner.WithBudget(c.budget))
 }
 
 // frameReport is what camera-test measured. Times are in milliseconds.

@@ -32,16 +32,12 @@ type runConfig struct {
 	sound       string
 	acceptStale bool
 	offline     bool
-	width       int
-	height      int
-	fps         float64
-	pixelFormat string
-	budget      time.Duration
-	preview     bool
-	hold        time.Duration
-	profile     assets.Profile
-	retention   int
-	direction   string
+	cameraFlags
+	preview   bool
+	hold      time.Duration
+	profile   assets.Profile
+	retention int
+	direction string
 }
 
 func parseRunFlags(e *env, args []string) (runConfig, error) {
@@ -57,11 +53,7 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	fs.StringVar(&c.sound, "sound", "auto", "auto (on with --ui tui), on or off")
 	fs.BoolVar(&c.acceptStale, "accept-stale", false, "let codes pass with a warning when the data is older than the policy allows")
 	fs.BoolVar(&c.offline, "offline", false, "do not sync (no upstream)")
-	fs.IntVar(&c.width, "width", 1280, "camera frame width")
-	fs.IntVar(&c.height, "height", 720, "camera frame height")
-	fs.Float64Var(&c.fps, "fps", 30, "camera frame rate")
-	fs.StringVar(&c.pixelFormat, "pixel-format", "MJPG", "pixel format asked of the camera (MJPG, YUYV, …; - for the camera's own): USB cameras give 1280×720 at 30 fps only as MJPG")
-	fs.DurationVar(&c.budget, "frame-budget", 0, "the most time one frame's decoding may take (default: three quarters of the time between frames at --fps, 25ms at 30 fps); see checkpoint camera-test")
+	c.cameraFlags.register(fs)
 	fs.BoolVar(&c.preview, "preview", false, "show the camera feed in a window, framed in the verdict's colour")
 	fs.DurationVar(&c.hold, "hold", tui.DefaultHoldFor, "how long a verdict stays on screen (default: the site profile's)")
 	fs.StringVar(&c.direction, "direction", getenv("YANMA_DIRECTION", ""), "in or out, at gates that record both ways (community)")
@@ -107,14 +99,8 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	default:
 		return c, fmt.Errorf("--sound %q: want auto, on or off", c.sound)
 	}
-	if !scanner.ValidFourCC(c.pixelFormat) {
-		return c, fmt.Errorf("--pixel-format %q: want a four-character code such as MJPG or YUYV, or - for the camera's own", c.pixelFormat)
-	}
-	if c.budget < 0 {
-		return c, fmt.Errorf("--frame-budget %v: want a positive duration, or 0 for the default", c.budget)
-	}
-	if c.budget == 0 {
-		c.budget = scanner.BudgetFor(c.fps)
+	if err := c.cameraFlags.check(); err != nil {
+		return c, err
 	}
 	if c.preview && c.source == "stdin" {
 		return c, fmt.Errorf("--preview needs a camera, video or images source")
@@ -214,13 +200,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			opt.OnFrame = pv.onFrame
 		}
 		open := func() (*scanner.Scanner, error) {
-			s, err := scanner.OpenSource(cfg.source, scanner.SourceOptions{
-				Width: cfg.width, Height: cfg.height, FPS: cfg.fps, FourCC: cfg.pixelFormat, Logger: e.log,
-			})
+			s, err := scanner.OpenSource(cfg.source, cfg.sourceOptions(e.log))
 			if err != nil {
 				return nil, fmt.Errorf("open source %s: %w", cfg.source, err)
 			}
-			return scanner.NewScanner(s, scanner.NewDecoder(scanner.WithBudget(cfg.budget)), opt), nil
+			return scanner.NewScanner(s, cfg.decoder(), opt), nil
 		}
 		if strings.HasPrefix(cfg.source, "camera:") {
 			cam := &waitingCamera{open: open, display: display, now: e.now, log: e.log, every: 2 * time.Second, lang: e.lang}
