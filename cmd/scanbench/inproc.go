@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"yanma/scanner"
+	"yanma/scanner/qr"
 )
 
 // cmdInproc runs the decoder in this process over a corpus and says, per
@@ -24,7 +26,12 @@ import (
 // apart from loading the images, with the median decode time of the 720p
 // and 640×480 frames: where the peer table's one figure per tool comes from.
 //
-//	scanbench inproc -dir CORPUS [-budget 25ms] [-only LIST] [-cpuprofile F]
+//	scanbench inproc -dir CORPUS [-budget 25ms] [-only LIST] [-cpuprofile F] [-bare]
+//
+// -bare runs, in place of the decoder, one pure-Go pass (scanner/qr: our
+// binarizer and gozxing's finder search and decoder, no OpenCV, no
+// cascade) on each image at its own size: the least a gozxing read costs,
+// to set beside a peer's whole decode.
 func cmdInproc(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("inproc", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -32,6 +39,7 @@ func cmdInproc(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	budget := fs.Duration("budget", scanner.DefaultBudget, "per-frame budget on this process's CPU clock (0: none)")
 	only := fs.String("only", "", "a file listing the images to run, one path per line (relative to -dir or absolute)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the run here")
+	bare := fs.Bool("bare", false, "one pure-Go gozxing pass per image (scanner/qr, no OpenCV, no cascade) instead of the decoder")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -64,8 +72,11 @@ func cmdInproc(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		defer pprof.StopCPUProfile()
 	}
-	dec := scanner.NewDecoder(scanner.WithBudget(*budget), scanner.WithClock(processCPU))
-	st, err := runInproc(ctx, dec, samples)
+	decode := scanner.NewDecoder(scanner.WithBudget(*budget), scanner.WithClock(processCPU)).DecodeMat
+	if *bare {
+		decode = barePass
+	}
+	st, err := runInproc(ctx, decode, samples)
 	if err != nil {
 		return err
 	}
@@ -103,7 +114,34 @@ type inprocStats struct {
 	big, small []time.Duration // decode CPU of each 720p / smaller frame
 }
 
-func runInproc(ctx context.Context, dec *scanner.Decoder, samples []sample) (inprocStats, error) {
+// barePass reads the gray frame m with one pass of scanner/qr's default
+// options: the cheapest gozxing read there is.
+func barePass(m gocv.Mat) ([]string, error) {
+	if m.Type() != gocv.MatTypeCV8U || !m.IsContinuous() {
+		return nil, fmt.Errorf("frame of type %v: want continuous 8-bit gray", m.Type())
+	}
+	pix, err := m.DataPtrUint8()
+	if err != nil {
+		return nil, fmt.Errorf("frame: %w", err)
+	}
+	// A view of the Mat's pixels, as the decoder's passes see a frame: no
+	// copy counted against the pass.
+	g := &image.Gray{Pix: pix, Stride: m.Cols(), Rect: image.Rect(0, 0, m.Cols(), m.Rows())}
+	codes, err := qr.Decode(g, qr.Options{})
+	if errors.Is(err, qr.ErrNotFound) || errors.Is(err, qr.ErrBudget) {
+		return nil, scanner.ErrNoCode
+	}
+	if err != nil {
+		return nil, err
+	}
+	texts := make([]string, len(codes))
+	for i, c := range codes {
+		texts[i] = c.Text
+	}
+	return texts, nil
+}
+
+func runInproc(ctx context.Context, decode func(gocv.Mat) ([]string, error), samples []sample) (inprocStats, error) {
 	st := inprocStats{n: map[string]int{}, read: map[string]int{}, readCPU: map[string]time.Duration{}, missCPU: map[string]time.Duration{}}
 	for _, s := range samples {
 		if err := ctx.Err(); err != nil {
@@ -116,7 +154,7 @@ func runInproc(ctx context.Context, dec *scanner.Decoder, samples []sample) (inp
 			m.Close()
 			return st, fmt.Errorf("inproc: %s: unreadable", s.File)
 		}
-		got, err := dec.DecodeMat(m)
+		got, err := decode(m)
 		t2 := processCPU()
 		wide := m.Cols() >= 1280
 		m.Close()

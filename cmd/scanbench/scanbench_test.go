@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"gocv.io/x/gocv"
 
 	"yanma/scanner"
 )
@@ -227,5 +230,30 @@ func TestInproc(t *testing.T) {
 
 	if err := run(context.Background(), []string{"inproc", "-dir", t.TempDir()}, &out, &errOut); err == nil {
 		t.Error("a folder without manifest.json: no error")
+	}
+}
+
+// TestBarePass: the -bare pass reads a plain code, finds nothing in a
+// blank frame, and refuses a colour frame rather than misreading its
+// bytes as gray.
+func TestBarePass(t *testing.T) {
+	m := gocv.IMRead(filepath.Join("..", "..", "scanner", "testdata", "hello.png"), gocv.IMReadGrayScale)
+	defer m.Close()
+	if m.Empty() {
+		t.Fatal("testdata/hello.png: unreadable")
+	}
+	got, err := barePass(m)
+	if err != nil || len(got) != 1 || got[0] == "" {
+		t.Fatalf("barePass = %q, %v; want the code", got, err)
+	}
+	blank := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(255, 0, 0, 0), 480, 640, gocv.MatTypeCV8U)
+	defer blank.Close()
+	if got, err := barePass(blank); !errors.Is(err, scanner.ErrNoCode) {
+		t.Errorf("blank frame: %q, %v; want ErrNoCode", got, err)
+	}
+	colour := gocv.NewMatWithSize(480, 640, gocv.MatTypeCV8UC3)
+	defer colour.Close()
+	if _, err := barePass(colour); err == nil || errors.Is(err, scanner.ErrNoCode) {
+		t.Errorf("colour frame: err = %v, want a refusal", err)
 	}
 }
