@@ -152,14 +152,14 @@ func (d *Decoder) DecodeMat(m gocv.Mat) ([]string, error) {
 //
 // The frame is turned to gray and scaled to at most the decoder's max side;
 // then passes run in order until one finds a code or the frame's budget is
-// spent: the candidate regions first (regions.go: read as they are when
-// seen square-on, then warped upright, their boxes enlarged, then the
-// harder warped passes in an order set by their polarity), then the cheap
-// whole-frame pass (the frame, halved when it is 720p or more), then the
-// full-size frame, the global-histogram binarizer and, for small frames,
-// the frame doubled. A camera frame with no candidate region is given up
-// after the cheap pass. Without a budget (files), the inverted, CLAHE,
-// turned and TRY_HARDER whole-frame passes follow.
+// spent: the cheap pass first (the frame, halved when it is 720p or more),
+// then the candidate regions (regions.go: read as they are when seen
+// square-on, then warped upright, their boxes enlarged, then the harder
+// warped passes in an order set by their polarity), then
+// the full-size frame, the global-histogram binarizer and, for small
+// frames, the frame doubled. A camera frame with no candidate region is
+// given up after the cheap pass. Without a budget (files), the inverted,
+// CLAHE, turned and TRY_HARDER whole-frame passes follow.
 func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 	if !validMat(m) || m.Rows() <= 0 || m.Cols() <= 0 {
 		return nil, ErrNoCode
@@ -191,39 +191,38 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 	cascade := smallCascade
 	if min(work.Cols(), work.Rows()) >= minHalfFirst {
 		cascade = largeCascade
-		// The region search and the cheap whole-frame pass both read the
-		// halved frame.
-		v.get(vHalf)
 	}
 	cut := false
-	regions := -1 // candidate regions the region pass found (-1: not run)
-	whole := 0    // whole-frame passes run
-	for _, p := range cascade {
+	// The finder-pattern candidates the first pass came across, and in
+	// which variant.
+	firstCentres, firstVariant := 0, nVariants
+	for i, p := range cascade {
+		// The first pass always runs whole (bounded by the frame size and
+		// the finder-candidate cap): however slow the machine, or the race
+		// detector, every frame gets its cheap chance. The budget governs
+		// the harder passes.
+		if i > 0 && !deadline.IsZero() && d.now().Add(d.budget/minPassShare).After(deadline) {
+			// Too little budget left for a whole pass: a pass cut short
+			// wastes what it spent, and the next frame comes soon.
+			cut = true
+			break
+		}
 		if p.regions {
-			var codes []qr.Code
-			codes, regions = d.decodeRegions(work, v.halved(), deadline)
+			codes, regions := d.decodeRegions(work, v.halved(), nil, nRegionPasses, deadline)
 			if len(codes) > 0 {
 				// A second code whose region did not read may read once
 				// the first is erased from the whole frame. Not when every
-				// region read: a second phone shows up as a region of its
-				// own (on the 1300 corpus images, the erased frame read
+				// region read (a second phone shows up as a region of its
+				// own: on the 1300 corpus images, the erased frame read
 				// nothing new in any of the 569 frames where the regions
-				// had all been read, and cost 3 ms each).
+				// had all been read, and cost 3 ms each), nor when the
+				// first pass read that very frame and came across too few
+				// finder patterns for one more code.
 				unread := regions > len(codes) || regions >= maxRegions
-				if img, _ := v.get(vGray); img != nil && unread {
+				if img, _ := v.get(vGray); img != nil && unread && (firstVariant != vGray || firstCentres >= finderPatterns) {
 					codes = d.more(img, qr.Options{}, codes, deadline)
 				}
 				return toCodes(codes, same, scale), nil
-			}
-			continue
-		}
-		if whole > 0 {
-			if !deadline.IsZero() && d.now().Add(d.budget/minPassShare).After(deadline) {
-				// Too little budget left for a whole pass: a pass cut
-				// short wastes what it spent, and the next frame comes
-				// soon.
-				cut = true
-				break
 			}
 			if regions == 0 && !v.offline {
 				// Nothing in the frame looks like a code (no dense,
@@ -235,6 +234,7 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 				// the whole-frame passes read 3 of them.)
 				return nil, ErrNoCode
 			}
+			continue
 		}
 		if p.lastResort && !v.offline {
 			continue
@@ -244,19 +244,26 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 			continue
 		}
 		o := p.opts
-		if whole > 0 {
+		if i > 0 {
 			o.Deadline, o.Now = deadline, d.now
 		}
-		// The first whole-frame pass always runs whole (bounded by the
-		// frame size and the finder-candidate cap): however slow the
-		// machine, or the race detector, and whatever the regions spent,
-		// every frame gets its cheap chance. The budget governs the
-		// harder passes.
-		whole++
 		prep := v.prepared(p.variant)
 		codes, err := prep.Decode(o)
+		if i == 0 {
+			firstCentres, firstVariant = prep.Centres(), p.variant
+		}
 		switch {
 		case err == nil:
+			if i == 0 {
+				// A second phone the whole-frame pass missed: its region,
+				// with the cheap crop passes only (this runs on every
+				// frame with a code), before the costlier whole-frame
+				// search below.
+				based := inBase(cloneCodes(codes), back)
+				if more, _ := d.decodeRegions(work, v.halved(), based, cheapRegionPasses, deadline); len(more) > len(based) {
+					return toCodes(more, same, scale), nil
+				}
+			}
 			if prep.Centres() >= finderPatterns*(len(codes)+1) {
 				codes = d.more(img, o, codes, deadline)
 			}
@@ -283,6 +290,14 @@ func inBase(codes []qr.Code, back func(image.Point) image.Point) []qr.Code {
 		}
 	}
 	return codes
+}
+
+func cloneCodes(codes []qr.Code) []qr.Code {
+	out := make([]qr.Code, len(codes))
+	for i, c := range codes {
+		out[i] = qr.Code{Text: c.Text, Points: slices.Clone(c.Points)}
+	}
+	return out
 }
 
 func same(p image.Point) image.Point { return p }
@@ -418,8 +433,8 @@ type matPass struct {
 
 // smallCascade is for frames under 720p.
 var smallCascade = []matPass{
-	regionPass,
 	{variant: vGray, opts: qr.Options{Multi: true}},
+	regionPass,
 	{variant: vDouble},
 	{variant: vGray, opts: qr.Options{Invert: true}, lastResort: true},
 	{variant: vCLAHE, lastResort: true},
@@ -432,13 +447,13 @@ var smallCascade = []matPass{
 	{variant: vCLAHE, opts: qr.Options{TryHarder: true, Binarizer: qr.GlobalHistogram}, lastResort: true},
 }
 
-// largeCascade is for frames of 720p and up: after the regions, the cheap
-// pass reads the frame halved (a quarter of the work; a phone held up
-// close shows its code at 4 px per module or more, which survives
-// halving), then the frame at full size.
+// largeCascade is for frames of 720p and up: the cheap first pass reads
+// the frame halved (a quarter of the work; a phone held up at a checkpoint
+// shows its code at 4 px per module or more, which survives halving), then
+// the regions, then the frame at full size.
 var largeCascade = []matPass{
-	regionPass,
 	{variant: vHalf, opts: qr.Options{Multi: true}},
+	regionPass,
 	{variant: vGray, opts: qr.Options{Multi: true}},
 	{variant: vGray, opts: qr.Options{Binarizer: qr.GlobalHistogram}},
 	{variant: vDouble}, // offline only: maxDoubleSide
@@ -452,17 +467,12 @@ var largeCascade = []matPass{
 	{variant: vCLAHE, opts: qr.Options{TryHarder: true, Binarizer: qr.GlobalHistogram}, lastResort: true},
 }
 
-// regionPass reads the candidate regions (regions.go). It comes first:
-// finding them costs about a millisecond, reading a crop a fraction of a
-// whole-frame pass, and they read the tilted, small, dim and inverted
-// codes the cheap whole-frame pass misses. When that pass came first, it
-// read 240 of the 1300 corpus images and cost the other frames its
-// millisecond; regions first read as many (1213 without a budget, 1212
-// before) for less CPU (11.9 → 11.5 ms an image without a budget; with the
-// 25 ms budget, in paired runs, the 720p median 6.4–7.0 → 5.5–6.4 ms).
+// regionPass reads the candidate regions warped upright (regions.go); it
+// comes right after the cheap first pass: a crop costs a fraction of a
+// whole-frame pass, and it reads tilted, dim and inverted codes.
 var regionPass = matPass{regions: true}
 
-// minHalfFirst is the shorter side from which the cheap pass is halved.
+// minHalfFirst is the shorter side from which the first pass is halved.
 const minHalfFirst = 600
 
 // maxDoubleSide: frames up to this long side are also tried doubled; a
@@ -569,8 +579,8 @@ func rotate45(g gocv.Mat) (gocv.Mat, func(image.Point) image.Point) {
 }
 
 // halved returns the halved frame when it has been made (a zero Mat when
-// not): the region search of a large frame reads it, and the decoder makes
-// it first for the cheap pass as well.
+// not): the region search needs it for large frames, whose first pass made
+// it.
 func (v *variants) halved() gocv.Mat {
 	if !v.done[vHalf] {
 		return gocv.Mat{}

@@ -91,30 +91,3 @@ func (r *recorder) count(msg string) int {
 // testDecoder has no frame budget: tests check what is read, not how fast,
 // and the race detector slows gozxing tenfold.
 func testDecoder() *Decoder { return NewDecoder(WithBudget(0)) }
-
-// holds reports whether the centre of pts (a code's finder patterns) lies
-// inside q: a code read from a region maps back into it.
-func (q quad) holds(pts []image.Point) bool {
-	if len(pts) == 0 {
-		return false
-	}
-	var x, y float32
-	for _, p := range pts {
-		x += float32(p.X) / float32(len(pts))
-		y += float32(p.Y) / float32(len(pts))
-	}
-	sign := 0
-	for i := range q {
-		a, b := q[i], q[(i+1)%4]
-		c := (b.X-a.X)*(y-a.Y) - (b.Y-a.Y)*(x-a.X)
-		s := 1
-		if c < 0 {
-			s = -1
-		}
-		if sign != 0 && s != sign {
-			return false
-		}
-		sign = s
-	}
-	return true
-}

@@ -334,22 +334,29 @@ const (
 	enlargedSharpAfter = 3
 )
 
-// decodeRegions reads the codes of the candidate regions of base; half is
-// base halved, or a zero Mat. Each region gets the passes of lightPasses
-// or darkPasses (after the first and the third, its box is also read
-// enlarged, readEnlarged). The search goes breadth first: every region
-// gets the first pass before any gets the second, so a code whose region
-// is not the largest (a poster behind the phone is) is read as soon as the
-// plain crop reads it, not after the other regions' hard passes.
+// cheapRegionPasses is how many region passes a crop gets when the frame
+// already gave a code (a search for a second phone on every read frame).
+const cheapRegionPasses = 2
+
+// decodeRegions reads the codes of the candidate regions of base, adding
+// them to codes (already found, in base's coordinates); a region that holds
+// a found code is skipped. half is base halved, or a zero Mat. passes is
+// how many passes each crop gets (after the first and the third, the
+// region's box is also read enlarged, readEnlarged). The search goes
+// breadth first: every region gets the first pass before any gets the
+// second, so a code whose region is not the largest (a poster behind the
+// phone is) is read as soon as the plain crop reads it, not after the
+// other regions' hard passes.
 // Codes come back in base's coordinates, with how many candidate regions
 // the frame has. deadline zero means none.
-func (d *Decoder) decodeRegions(base, half gocv.Mat, deadline time.Time) ([]qr.Code, int) {
+func (d *Decoder) decodeRegions(base, half gocv.Mat, codes []qr.Code, passes int, deadline time.Time) ([]qr.Code, int) {
 	quads := findQuadsHalved(base, half)
-	crops := make([]*regionCrop, len(quads))
-	for i, q := range quads {
-		crops[i] = &regionCrop{q: q}
+	var crops []*regionCrop
+	for _, q := range quads {
+		if !slices.ContainsFunc(codes, func(c qr.Code) bool { return q.holds(c.Points) }) {
+			crops = append(crops, &regionCrop{q: q})
+		}
 	}
-	var codes []qr.Code
 	defer func() {
 		for _, c := range crops {
 			c.close()
@@ -374,9 +381,9 @@ func (d *Decoder) decodeRegions(base, half gocv.Mat, deadline time.Time) ([]qr.C
 	}
 	// A region seen square-on is first read as it is in the frame (no warp,
 	// no enlarging): a fraction of a warped pass, and with it a 720p frame
-	// whose code is too small for the halved cheap pass reads at about 10
-	// ms instead of 12 (median over the corpus images ZXingReader reads,
-	// the same reads overall, when the cheap pass still came first).
+	// whose code the halved first pass missed for its small modules reads
+	// at about 10 ms instead of 12 (median over the corpus images
+	// ZXingReader reads, the same reads overall).
 	asIs := func(rc *regionCrop) (qr.Code, bool) {
 		if !square(rc.q) {
 			return qr.Code{}, false
@@ -386,8 +393,8 @@ func (d *Decoder) decodeRegions(base, half gocv.Mat, deadline time.Time) ([]qr.C
 	if !round(asIs) {
 		return codes, len(quads)
 	}
-	for j := range nRegionPasses {
-		if j == enlargedAfter || j == enlargedSharpAfter {
+	for j := range min(passes, nRegionPasses) {
+		if passes > cheapRegionPasses && (j == enlargedAfter || j == enlargedSharpAfter) {
 			// Between the warped passes: the region's box enlarged, not
 			// warped (readEnlarged), plain and later sharpened.
 			sharp := j == enlargedSharpAfter
@@ -600,6 +607,33 @@ func (q quad) bounds() image.Rectangle {
 		r.Max.Y = max(r.Max.Y, int(math.Ceil(float64(p.Y)))+1)
 	}
 	return r
+}
+
+// holds reports whether the centre of pts (a code's finder patterns) lies
+// inside q.
+func (q quad) holds(pts []image.Point) bool {
+	if len(pts) == 0 {
+		return false
+	}
+	var x, y float32
+	for _, p := range pts {
+		x += float32(p.X) / float32(len(pts))
+		y += float32(p.Y) / float32(len(pts))
+	}
+	sign := 0
+	for i := range q {
+		a, b := q[i], q[(i+1)%4]
+		c := (b.X-a.X)*(y-a.Y) - (b.Y-a.Y)*(x-a.X)
+		s := 1
+		if c < 0 {
+			s = -1
+		}
+		if sign != 0 && s != sign {
+			return false
+		}
+		sign = s
+	}
+	return true
 }
 
 func (d *Decoder) late(deadline time.Time) bool {
