@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"yanma/scanner/serial"
 )
 
 // writeTestVideo writes codes shown one after another, each for framesEach
@@ -345,6 +347,9 @@ func TestOpenSourceErrors(t *testing.T) {
 		{name: "missing folder", spec: "images:testdata/nope", wantErr: fs.ErrNotExist},
 		{name: "empty folder", spec: "images:" + empty, wantErr: ErrEmptySource},
 		{name: "missing tty", spec: "tty:/dev/nope-scanner", wantErr: fs.ErrNotExist},
+		{name: "tty baud not a number", spec: "tty:/dev/nope-scanner@fast", wantErr: ErrBadSpec},
+		{name: "tty without a path", spec: "tty:@9600", wantErr: ErrBadSpec},
+		{name: "tty baud termios cannot set", spec: "tty:/dev/nope-scanner@12345", wantErr: serial.ErrUnsupportedBaud},
 		{name: "absent camera", spec: "camera:/dev/nope-video", wantErr: ErrCamera},
 	}
 	for _, tt := range tests {

@@ -12,9 +12,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"yanma/scanner/serial"
 )
 
 // Frame is one thing a Source yields: a picture to decode, or the texts a
@@ -60,11 +63,13 @@ type SourceOptions struct {
 	FourCC string
 	// Stdin is what the "stdin" source reads (default os.Stdin).
 	Stdin io.Reader
-	// Logger gets camera loss and reopen events, skipped files (default: discard).
+	// Logger gets camera and scanner-gun loss and reopen events, skipped
+	// files (default: discard).
 	Logger *slog.Logger
 	// Now is the clock for camera frames and typed lines (default time.Now).
 	Now func() time.Time
-	// Reopen is how often a lost camera is tried again (default 1 s).
+	// Reopen is how often a lost camera or serial scanner gun is tried
+	// again (default 1 s).
 	Reopen time.Duration
 }
 
@@ -93,7 +98,9 @@ func (o SourceOptions) withDefaults() SourceOptions {
 //	file:PATH                      a video file, or a still image
 //	images:DIR                     every image file in DIR, in name order
 //	stdin                          one code per line (a keyboard-wedge scanner gun)
-//	tty:PATH                       one code per line from a serial scanner (/dev/ttyACM0)
+//	tty:PATH[@BAUD]                one code per line from a scanner gun in serial mode
+//	                               (/dev/ttyACM0, a /dev/serial/by-id/ path), raw at
+//	                               BAUD (default 9600); reopened when it is unplugged
 //
 // An unknown spec is ErrBadSpec; a missing path is fs.ErrNotExist; a folder
 // without images is ErrEmptySource; a file that is no image or video is
@@ -105,11 +112,16 @@ func OpenSource(spec string, opt SourceOptions) (Source, error) {
 	case kind == "stdin" && arg == "":
 		return newLineSource("stdin", io.NopCloser(opt.Stdin), opt), nil
 	case kind == "tty" && arg != "":
-		f, err := os.Open(arg)
+		path, baud, err := ttySpec(arg)
+		if err != nil {
+			return nil, fmt.Errorf("source %q: %w", spec, err)
+		}
+		open := func() (io.ReadCloser, error) { return serial.Open(path, baud) }
+		f, err := open()
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", spec, err)
 		}
-		return newLineSource(spec, f, opt), nil
+		return newDeviceSource(spec, f, open, opt), nil
 	case kind == "camera" && arg != "":
 		return openCamera(spec, arg, opt)
 	case kind == "file" && arg != "":
@@ -340,32 +352,74 @@ type lineResult struct {
 
 type lineSource struct {
 	name  string
-	rc    io.ReadCloser
 	lines chan lineResult
 	stop  chan struct{}
 	now   func() time.Time
 	shut  bool
 	ended error
+
+	// open reopens a device that went away (a serial scanner gun
+	// unplugged); nil for stdin, whose end is the end.
+	open   func() (io.ReadCloser, error)
+	reopen time.Duration
+	log    *slog.Logger
+
+	mu sync.Mutex    // guards rc: the pump swaps it when it reopens
+	rc io.ReadCloser // nil while a device is away
+}
+
+// ttySpec splits the argument of a tty: source into the device path and
+// the baud rate after an @ (serial.DefaultBaud without one).
+func ttySpec(arg string) (string, int, error) {
+	path, rate, ok := strings.Cut(arg, "@")
+	if !ok {
+		return arg, serial.DefaultBaud, nil
+	}
+	baud, err := strconv.Atoi(rate)
+	if path == "" || err != nil || baud <= 0 {
+		return "", 0, fmt.Errorf("baud %q (want tty:PATH or tty:PATH@9600): %w", rate, ErrBadSpec)
+	}
+	return path, baud, nil
 }
 
 func newLineSource(name string, rc io.ReadCloser, opt SourceOptions) *lineSource {
-	s := &lineSource{name: name, rc: rc, lines: make(chan lineResult), stop: make(chan struct{}), now: opt.Now}
-	go s.pump(opt.Logger)
+	s := &lineSource{name: name, rc: rc, lines: make(chan lineResult), stop: make(chan struct{}), now: opt.Now, reopen: opt.Reopen, log: opt.Logger}
+	go s.pump()
+	return s
+}
+
+// newDeviceSource is a line source on a device that open opens, and opens
+// again when it goes away.
+func newDeviceSource(name string, rc io.ReadCloser, open func() (io.ReadCloser, error), opt SourceOptions) *lineSource {
+	s := &lineSource{name: name, rc: rc, open: open, lines: make(chan lineResult), stop: make(chan struct{}), now: opt.Now, reopen: opt.Reopen, log: opt.Logger}
+	go s.pump()
 	return s
 }
 
 // pump reads lines in its own goroutine so Read can honour ctx; it ends at
 // EOF or when the source is closed (for stdin, which cannot be interrupted,
-// at the next line or EOF after Close).
-func (s *lineSource) pump(log *slog.Logger) {
-	br := bufio.NewReaderSize(s.rc, maxLine)
+// at the next line or EOF after Close). A device that goes away is opened
+// again (reconnect); the lines it sent before are all delivered first.
+func (s *lineSource) pump() {
+	s.mu.Lock()
+	br := bufio.NewReader(s.rc)
+	s.mu.Unlock()
 	for {
 		line, err := readLine(br)
 		if errors.Is(err, errLineTooLong) {
-			log.Warn("dropping overlong scanner line", "limit", maxLine)
+			s.log.Warn("dropping overlong scanner line", "limit", maxLine)
 			continue
 		}
 		if err == nil && line == "" {
+			continue
+		}
+		if err != nil && s.open != nil {
+			if !s.reconnect(err) {
+				return
+			}
+			s.mu.Lock()
+			br = bufio.NewReader(s.rc)
+			s.mu.Unlock()
 			continue
 		}
 		select {
@@ -379,25 +433,84 @@ func (s *lineSource) pump(log *slog.Logger) {
 	}
 }
 
+// reconnect closes the device that failed with cause and opens it again
+// every s.reopen until it comes back (true) or the source is closed.
+func (s *lineSource) reconnect(cause error) bool {
+	s.mu.Lock()
+	if s.rc != nil {
+		_ = s.rc.Close()
+		s.rc = nil
+	}
+	s.mu.Unlock()
+	select {
+	case <-s.stop:
+		return false // the close itself ended the read
+	default:
+	}
+	s.log.Warn("scanner gun lost, reopening", "source", s.name, "err", cause)
+	t := time.NewTicker(s.reopen)
+	defer t.Stop()
+	for tries := 1; ; tries++ {
+		select {
+		case <-s.stop:
+			return false
+		case <-t.C:
+		}
+		rc, err := s.open()
+		if err != nil {
+			if tries == 1 || tries%60 == 0 {
+				s.log.Warn("scanner gun still unavailable", "source", s.name, "tries", tries, "err", err)
+			}
+			continue
+		}
+		s.mu.Lock()
+		select {
+		case <-s.stop:
+			s.mu.Unlock()
+			_ = rc.Close()
+			return false
+		default:
+		}
+		s.rc = rc
+		s.mu.Unlock()
+		s.log.Info("scanner gun back", "source", s.name, "tries", tries)
+		return true
+	}
+}
+
 var errLineTooLong = errors.New("line too long")
 
-// readLine reads one line without its end (\n or \r\n), trimmed of spaces; a
-// last line without a newline counts. It returns io.EOF after the last line.
+// readLine reads one line without its end (CR, LF or CR LF: scanner guns
+// end a code with either), trimmed of spaces; a last line without an end
+// counts. An empty line comes back as "" (a CR LF is a line and an empty
+// one). It returns io.EOF after the last line, and errLineTooLong for a
+// line over maxLine bytes, which it skips.
 func readLine(br *bufio.Reader) (string, error) {
-	line, err := br.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		for errors.Is(err, bufio.ErrBufferFull) {
-			_, err = br.ReadSlice('\n')
-		}
-		if err != nil && !errors.Is(err, io.EOF) {
+	var line []byte
+	long := false
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			if errors.Is(err, io.EOF) && (len(line) > 0 || long) {
+				if long {
+					return "", errLineTooLong
+				}
+				return strings.TrimSpace(string(line)), nil
+			}
 			return "", err
 		}
-		return "", errLineTooLong
+		if c == '\n' || c == '\r' {
+			if long {
+				return "", errLineTooLong
+			}
+			return strings.TrimSpace(string(line)), nil
+		}
+		if len(line) == maxLine {
+			long = true
+			continue
+		}
+		line = append(line, c)
 	}
-	if err != nil && !(errors.Is(err, io.EOF) && len(line) > 0) {
-		return "", err
-	}
-	return strings.TrimSpace(string(line)), nil
 }
 
 func (s *lineSource) Read(ctx context.Context) (Frame, error) {
@@ -429,6 +542,11 @@ func (s *lineSource) Close() error {
 	}
 	s.shut = true
 	close(s.stop)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rc == nil {
+		return nil
+	}
 	return s.rc.Close()
 }
 

@@ -1,10 +1,14 @@
 package thermo
 
-import "errors"
+import (
+	"errors"
+
+	"yanma/scanner/serial"
+)
 
 var (
 	// ErrUnsupportedBaud is returned by Open for a baud rate termios cannot set.
-	ErrUnsupportedBaud = errors.New("unsupported baud rate")
+	ErrUnsupportedBaud = serial.ErrUnsupportedBaud
 	// ErrDisconnected is returned by Temperature after the device went away
 	// (unplugged, hung up); reopen it or fall back to the keypad.
 	ErrDisconnected = errors.New("thermometer disconnected")

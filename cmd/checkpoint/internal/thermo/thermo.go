@@ -19,7 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"yanma/scanner/serial"
 )
 
 // DefaultMaxAge is how old a reading may be when the scan loop asks for
@@ -64,24 +64,15 @@ type Thermometer struct {
 // Open opens the serial device at path, sets it to raw 8N1 at baud, and
 // starts reading lines.
 func Open(ctx context.Context, path string, baud int, opts ...Option) (*Thermometer, error) {
-	speed, ok := bauds[baud]
-	if !ok {
-		return nil, fmt.Errorf("thermometer %s: %d: %w", path, baud, ErrUnsupportedBaud)
-	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// O_NONBLOCK lets Go's poller wait on the tty, so Close ends a read.
-	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	f, err := serial.Open(path, baud)
 	if err != nil {
-		return nil, fmt.Errorf("thermometer %s: %w", path, err)
-	}
-	if err := configure(fd, speed); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("thermometer %s: %w", path, err)
+		return nil, fmt.Errorf("thermometer: %w", err)
 	}
 	t := &Thermometer{
-		f: os.NewFile(uintptr(fd), path), maxAge: DefaultMaxAge, log: slog.New(slog.DiscardHandler), now: time.Now,
+		f: f, maxAge: DefaultMaxAge, log: slog.New(slog.DiscardHandler), now: time.Now,
 		latest: make(chan Reading, 1), done: make(chan struct{}),
 	}
 	for _, o := range opts {
@@ -89,32 +80,6 @@ func Open(ctx context.Context, path string, baud int, opts ...Option) (*Thermome
 	}
 	go t.read()
 	return t, nil
-}
-
-// configure makes the tty raw (no echo, no line editing, no CR/LF
-// translation), 8 data bits, no parity, one stop bit, receiver on, modem
-// lines ignored, at speed.
-func configure(fd int, speed uint32) error {
-	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		return fmt.Errorf("get termios: %w", err)
-	}
-	tio.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON | unix.IXOFF
-	tio.Oflag &^= unix.OPOST
-	tio.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	tio.Cflag &^= unix.CSIZE | unix.PARENB | unix.CSTOPB | unix.CRTSCTS | unix.CBAUD
-	tio.Cflag |= unix.CS8 | unix.CREAD | unix.CLOCAL | speed
-	tio.Ispeed, tio.Ospeed = speed, speed
-	tio.Cc[unix.VMIN], tio.Cc[unix.VTIME] = 1, 0
-	if err := unix.IoctlSetTermios(fd, unix.TCSETS, tio); err != nil {
-		return fmt.Errorf("set termios: %w", err)
-	}
-	return nil
-}
-
-var bauds = map[int]uint32{
-	1200: unix.B1200, 2400: unix.B2400, 4800: unix.B4800, 9600: unix.B9600,
-	19200: unix.B19200, 38400: unix.B38400, 57600: unix.B57600, 115200: unix.B115200,
 }
 
 // read parses lines until the device goes away or is closed.

@@ -3,13 +3,14 @@ package thermo
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"yanma/scanner/serial"
 )
 
 // openPTY makes a real pseudo-terminal pair: the test writes to the master
@@ -17,20 +18,12 @@ import (
 // /dev/ttyUSB0.
 func openPTY(t *testing.T) (*os.File, string) {
 	t.Helper()
-	fd, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	master, slave, err := serial.OpenPTY()
 	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
+		t.Fatalf("pseudo-terminal: %v", err)
 	}
-	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatalf("unlock pty: %v", err)
-	}
-	n, err := unix.IoctlGetInt(fd, unix.TIOCGPTN)
-	if err != nil {
-		t.Fatalf("pty number: %v", err)
-	}
-	master := os.NewFile(uintptr(fd), "ptmx")
 	t.Cleanup(func() { master.Close() })
-	return master, fmt.Sprintf("/dev/pts/%d", n)
+	return master, slave
 }
 
 func open(t *testing.T, path string, opts ...Option) *Thermometer {
