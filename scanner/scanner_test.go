@@ -401,7 +401,9 @@ func TestCameraReopens(t *testing.T) {
 		return &fakeCamera{vc: vc, unplugs: unplug}, nil
 	}
 	rec := &recorder{}
-	src, err := newCameraSource("camera:fake", open, SourceOptions{Logger: slog.New(rec), Reopen: time.Millisecond}.withDefaults())
+	var events []DeviceEvent
+	onDevice := func(ev DeviceEvent) { events = append(events, ev) }
+	src, err := newCameraSource("camera:fake", open, SourceOptions{Logger: slog.New(rec), Reopen: time.Millisecond, OnDevice: onDevice}.withDefaults())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,6 +424,9 @@ func TestCameraReopens(t *testing.T) {
 	}
 	if rec.count("camera lost, reopening") != 1 || rec.count("camera back") != 1 {
 		t.Errorf("log %q: want the loss and the return said once each", rec.msgs)
+	}
+	if len(events) != 2 || !events[0].Lost || !errors.Is(events[0].Err, ErrCamera) || events[1].Lost || events[1].Source != "camera:fake" {
+		t.Errorf("device events %+v: want lost (ErrCamera), then back", events)
 	}
 
 	cctx, cancel := context.WithCancel(ctx)

@@ -71,6 +71,18 @@ type SourceOptions struct {
 	// Reopen is how often a lost camera or serial scanner gun is tried
 	// again (default 1 s).
 	Reopen time.Duration
+	// OnDevice, when set, is told when a camera or a serial scanner gun
+	// goes away and when it is back, for the officer's screen (the logger
+	// hears of it too). It is called from the source's reading and must
+	// not block.
+	OnDevice func(DeviceEvent)
+}
+
+// DeviceEvent is a scanning device lost or back.
+type DeviceEvent struct {
+	Source string // the source's spec, such as camera:0 or tty:/dev/ttyACM0
+	Lost   bool   // gone and being reopened; false: back
+	Err    error  // why it was lost
 }
 
 func (o SourceOptions) withDefaults() SourceOptions {
@@ -88,6 +100,9 @@ func (o SourceOptions) withDefaults() SourceOptions {
 	}
 	if o.Reopen <= 0 {
 		o.Reopen = time.Second
+	}
+	if o.OnDevice == nil {
+		o.OnDevice = func(DeviceEvent) {}
 	}
 	return o
 }
@@ -360,9 +375,10 @@ type lineSource struct {
 
 	// open reopens a device that went away (a serial scanner gun
 	// unplugged); nil for stdin, whose end is the end.
-	open   func() (io.ReadCloser, error)
-	reopen time.Duration
-	log    *slog.Logger
+	open     func() (io.ReadCloser, error)
+	reopen   time.Duration
+	log      *slog.Logger
+	onDevice func(DeviceEvent)
 
 	mu sync.Mutex    // guards rc: the pump swaps it when it reopens
 	rc io.ReadCloser // nil while a device is away
@@ -391,7 +407,7 @@ func newLineSource(name string, rc io.ReadCloser, opt SourceOptions) *lineSource
 // newDeviceSource is a line source on a device that open opens, and opens
 // again when it goes away.
 func newDeviceSource(name string, rc io.ReadCloser, open func() (io.ReadCloser, error), opt SourceOptions) *lineSource {
-	s := &lineSource{name: name, rc: rc, open: open, lines: make(chan lineResult), stop: make(chan struct{}), now: opt.Now, reopen: opt.Reopen, log: opt.Logger}
+	s := &lineSource{name: name, rc: rc, open: open, lines: make(chan lineResult), stop: make(chan struct{}), now: opt.Now, reopen: opt.Reopen, log: opt.Logger, onDevice: opt.OnDevice}
 	go s.pump()
 	return s
 }
@@ -448,6 +464,7 @@ func (s *lineSource) reconnect(cause error) bool {
 	default:
 	}
 	s.log.Warn("scanner gun lost, reopening", "source", s.name, "err", cause)
+	s.onDevice(DeviceEvent{Source: s.name, Lost: true, Err: cause})
 	t := time.NewTicker(s.reopen)
 	defer t.Stop()
 	for tries := 1; ; tries++ {
@@ -474,6 +491,7 @@ func (s *lineSource) reconnect(cause error) bool {
 		s.rc = rc
 		s.mu.Unlock()
 		s.log.Info("scanner gun back", "source", s.name, "tries", tries)
+		s.onDevice(DeviceEvent{Source: s.name})
 		return true
 	}
 }
@@ -563,15 +581,16 @@ type capture interface {
 
 // cameraSource reads a V4L2 camera and reopens it when it goes away.
 type cameraSource struct {
-	spec   string
-	open   func() (capture, error)
-	cap    capture
-	mat    gocv.Mat
-	log    *slog.Logger
-	now    func() time.Time
-	reopen time.Duration
-	n      int
-	shut   bool
+	spec     string
+	open     func() (capture, error)
+	cap      capture
+	mat      gocv.Mat
+	log      *slog.Logger
+	onDevice func(DeviceEvent)
+	now      func() time.Time
+	reopen   time.Duration
+	n        int
+	shut     bool
 }
 
 func openCamera(spec, arg string, opt SourceOptions) (Source, error) {
@@ -621,7 +640,7 @@ func newCameraSource(spec string, open func() (capture, error), opt SourceOption
 	if err != nil {
 		return nil, err
 	}
-	return &cameraSource{spec: spec, open: open, cap: c, mat: gocv.NewMat(), log: opt.Logger, now: opt.Now, reopen: opt.Reopen}, nil
+	return &cameraSource{spec: spec, open: open, cap: c, mat: gocv.NewMat(), log: opt.Logger, onDevice: opt.OnDevice, now: opt.Now, reopen: opt.Reopen}, nil
 }
 
 func (s *cameraSource) Read(ctx context.Context) (Frame, error) {
@@ -643,6 +662,7 @@ func (s *cameraSource) Read(ctx context.Context) (Frame, error) {
 			return f, nil
 		}
 		s.log.Warn("camera lost, reopening", "source", s.spec)
+		s.onDevice(DeviceEvent{Source: s.spec, Lost: true, Err: fmt.Errorf("%s: no frame: %w", s.spec, ErrCamera)})
 		_ = s.cap.Close()
 		s.cap = nil
 	}
@@ -665,6 +685,7 @@ func (s *cameraSource) reconnect(ctx context.Context) error {
 		if err == nil {
 			s.cap = c
 			s.log.Info("camera back", "source", s.spec, "tries", tries)
+			s.onDevice(DeviceEvent{Source: s.spec})
 			return nil
 		}
 		if tries == 1 || tries%60 == 0 {

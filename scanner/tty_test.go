@@ -88,7 +88,8 @@ func TestTTYSourceReopens(t *testing.T) {
 	if err != nil {
 		t.Fatalf("pseudo-terminal: %v", err)
 	}
-	opt := SourceOptions{Logger: slog.New(rec), Reopen: 5 * time.Millisecond}.withDefaults()
+	events := make(chan DeviceEvent, 4)
+	opt := SourceOptions{Logger: slog.New(rec), Reopen: 5 * time.Millisecond, OnDevice: func(ev DeviceEvent) { events <- ev }}.withDefaults()
 	src := newDeviceSource("tty:gun", rc, open, opt)
 	defer src.Close()
 
@@ -118,6 +119,14 @@ func TestTTYSourceReopens(t *testing.T) {
 	}
 	if rec.count("scanner gun lost, reopening") != 1 || rec.count("scanner gun back") != 1 || rec.count("scanner gun still unavailable") != 1 {
 		t.Errorf("logged %q; want the loss, one still-unavailable and the return", rec.msgs)
+	}
+	close(events)
+	var got []DeviceEvent
+	for ev := range events {
+		got = append(got, ev)
+	}
+	if len(got) != 2 || !got[0].Lost || got[0].Err == nil || got[1].Lost || got[1].Source != "tty:gun" {
+		t.Errorf("device events %+v: want lost (with why), then back", got)
 	}
 }
 

@@ -44,7 +44,7 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	var c runConfig
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	fs.StringVar(&c.source, "source", getenv("YANMA_SOURCE", "camera:0"), "camera:N, camera:/dev/videoN, file:PATH, images:DIR or stdin")
+	fs.StringVar(&c.source, "source", getenv("YANMA_SOURCE", "camera:0"), "camera:N, camera:/dev/videoN, file:PATH, images:DIR, stdin or tty:PATH[@BAUD] (a serial scanner gun)")
 	site := fs.String("site", getenv("YANMA_SITE", "road"), "road, community, mall, transit or enterprise")
 	fs.StringVar(&c.display, "ui", getenv("YANMA_UI", "plain"), "tui (full screen), plain (a line per person) or json (an object per event)")
 	fs.StringVar(&c.temps, "temps", "", "scripted temperatures, comma-separated, used in order instead of the keypad (demos, tests)")
@@ -102,7 +102,7 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 	if err := c.cameraFlags.check(); err != nil {
 		return c, err
 	}
-	if c.preview && c.source == "stdin" {
+	if c.preview && (c.source == "stdin" || strings.HasPrefix(c.source, "tty:")) {
 		return c, fmt.Errorf("--preview needs a camera, video or images source")
 	}
 	if c.temps != "" && c.thermometer != "" {
@@ -191,6 +191,21 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		defer stopPreview()
 	}
 
+	// poke refreshes the status line at once (sync.go, reportStatus).
+	poke := make(chan struct{}, 1)
+	kick := func() {
+		select {
+		case poke <- struct{}{}:
+		default:
+		}
+	}
+	lost := &lostDevice{}
+	srcOpt := cfg.sourceOptions(e.log)
+	srcOpt.OnDevice = func(ev scanner.DeviceEvent) {
+		lost.set(ev)
+		kick()
+	}
+
 	var src scanSource
 	if cfg.source == "stdin" {
 		src = lineScans{lines}
@@ -200,14 +215,14 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			opt.OnFrame = pv.onFrame
 		}
 		open := func() (*scanner.Scanner, error) {
-			s, err := scanner.OpenSource(cfg.source, cfg.sourceOptions(e.log))
+			s, err := scanner.OpenSource(cfg.source, srcOpt)
 			if err != nil {
 				return nil, fmt.Errorf("open source %s: %w", cfg.source, err)
 			}
 			return scanner.NewScanner(s, cfg.decoder(), opt), nil
 		}
-		if strings.HasPrefix(cfg.source, "camera:") {
-			cam := &waitingCamera{open: open, display: display, now: e.now, log: e.log, every: 2 * time.Second, lang: e.lang}
+		if gun := strings.HasPrefix(cfg.source, "tty:"); gun || strings.HasPrefix(cfg.source, "camera:") {
+			cam := &waitingDevice{open: open, gun: gun, display: display, now: e.now, log: e.log, every: 2 * time.Second, lang: e.lang}
 			defer cam.Close()
 			src = cam
 		} else {
@@ -235,17 +250,13 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	poke := make(chan struct{}, 1)
 	t.recorded = func(reported bool) {
 		if reported && syncer != nil {
 			syncer.Kick()
 		}
-		select {
-		case poke <- struct{}{}:
-		default:
-		}
+		kick()
 	}
-	wg.Go(func() { reportStatus(ctx, e, db, syncer, display, poke) })
+	wg.Go(func() { reportStatus(ctx, e, db, syncer, display, poke, lost.get) })
 
 	if screen == nil {
 		err = t.serve(ctx, src)
@@ -271,6 +282,32 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		syncer.flush(context.WithoutCancel(ctx))
 	}
 	return err
+}
+
+// lostDevice is the scanning device that is away (ui.Status.SourceLost),
+// as the source's OnDevice events tell it.
+type lostDevice struct {
+	mu   gosync.Mutex
+	what string
+}
+
+func (l *lostDevice) set(ev scanner.DeviceEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case !ev.Lost:
+		l.what = ""
+	case strings.HasPrefix(ev.Source, "tty:"):
+		l.what = ui.LostScannerGun
+	default:
+		l.what = ui.LostCamera
+	}
+}
+
+func (l *lostDevice) get() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.what
 }
 
 // maintain purges expired entries (and compacts unless told not to),

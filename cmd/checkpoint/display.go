@@ -19,6 +19,30 @@ type plainDisplay struct {
 	w          io.Writer
 	lang       string
 	lastStatus string
+	lastLost   string // the device the last status said was away
+}
+
+// lostLine says that the scanning device now is away, or that was is back.
+func lostLine(now, was string, zh bool) string {
+	gun := now == ui.LostScannerGun || now == "" && was == ui.LostScannerGun
+	switch {
+	case now != "" && gun && zh:
+		return "扫码枪断开，正在重连"
+	case now != "" && gun:
+		return "scanner gun lost, reconnecting"
+	case now != "" && zh:
+		return "摄像头断开，正在重连"
+	case now != "":
+		return "camera lost, reconnecting"
+	case gun && zh:
+		return "扫码枪已恢复"
+	case gun:
+		return "scanner gun back"
+	case zh:
+		return "摄像头已恢复"
+	default:
+		return "camera back"
+	}
 }
 
 func (d *plainDisplay) Show(ev ui.Event) {
@@ -57,6 +81,10 @@ func (d *plainDisplay) Show(ev ui.Event) {
 			fmt.Fprintln(d.w, line)
 		}
 		d.lastStatus = line
+		if s.SourceLost != d.lastLost {
+			fmt.Fprintln(d.w, lostLine(s.SourceLost, d.lastLost, zh))
+			d.lastLost = s.SourceLost
+		}
 	case ui.KindError:
 		fmt.Fprintf(d.w, "ERROR %s\n", ev.Message)
 	}

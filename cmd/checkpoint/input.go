@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -136,13 +137,15 @@ func parseSite(s string) (verify.Site, error) {
 	return "", fmt.Errorf("--site %q: want road, community, mall, transit or enterprise", s)
 }
 
-// waitingCamera opens the camera when the loop first asks for a code, and
-// keeps trying while there is none: a kiosk that boots before its camera is
-// plugged in (or whose camera is on another port) waits for it and says so on
-// screen, instead of exiting into a restart loop the officer cannot see.
-// Once open, the scanner itself reopens a camera that is unplugged.
-type waitingCamera struct {
+// waitingDevice opens the camera (or a serial scanner gun) when the loop
+// first asks for a code, and keeps trying while there is none: a kiosk
+// that boots before its camera is plugged in (or whose camera is on
+// another port) waits for it and says so on screen, instead of exiting
+// into a restart loop the officer cannot see. Once open, the scanner
+// itself reopens a device that is unplugged.
+type waitingDevice struct {
 	open    func() (*scanner.Scanner, error)
+	gun     bool // a serial scanner gun (tty:), not a camera
 	display ui.Display
 	now     func() time.Time
 	log     *slog.Logger
@@ -153,24 +156,38 @@ type waitingCamera struct {
 	told bool
 }
 
-func (c *waitingCamera) Next(ctx context.Context) (string, error) {
+// absent reports whether err is the device not being there (yet), which
+// is worth waiting for, rather than a mistake in the spec.
+func (c *waitingDevice) absent(err error) bool {
+	if c.gun {
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	return errors.Is(err, scanner.ErrCamera)
+}
+
+func (c *waitingDevice) Next(ctx context.Context) (string, error) {
 	for c.sc == nil {
 		sc, err := c.open()
 		if err == nil {
 			c.sc = sc
 			if c.told {
-				c.log.Info("camera ready")
+				c.log.Info("scanning device ready")
 			}
 			break
 		}
-		if !errors.Is(err, scanner.ErrCamera) {
+		if !c.absent(err) {
 			return "", err
 		}
 		if !c.told {
 			c.told = true
-			c.log.Warn("camera not available; retrying", "err", err)
+			c.log.Warn("scanning device not available; retrying", "err", err)
 			msg := "未找到摄像头，请检查连接，正在重试"
-			if c.lang == "en" {
+			switch {
+			case c.gun && c.lang == "en":
+				msg = "scanner gun not found: check the cable; retrying"
+			case c.gun:
+				msg = "未找到扫码枪，请检查连接，正在重试"
+			case c.lang == "en":
 				msg = "camera not found: check the cable; retrying"
 			}
 			c.display.Show(ui.Event{Kind: ui.KindError, Time: c.now(), Message: msg})
@@ -185,13 +202,13 @@ func (c *waitingCamera) Next(ctx context.Context) (string, error) {
 	return s.Text, err
 }
 
-func (c *waitingCamera) Done() {
+func (c *waitingDevice) Done() {
 	if c.sc != nil {
 		c.sc.Done()
 	}
 }
 
-func (c *waitingCamera) Close() error {
+func (c *waitingDevice) Close() error {
 	if c.sc != nil {
 		return c.sc.Close()
 	}

@@ -68,8 +68,10 @@ func (s *syncer) Kick() { s.client.Kick() }
 
 // reportStatus keeps the display's status line current: at once, then every
 // few seconds (ages move, the outbox drains). s is nil when not syncing.
-// A receive on poke (an entry was recorded) refreshes it at once.
-func reportStatus(ctx context.Context, e *env, db *store.DB, s *syncer, display ui.Display, poke <-chan struct{}) {
+// A receive on poke (an entry was recorded, a device went or came back)
+// refreshes it at once. lost names the scanning device that is away
+// (ui.Status.SourceLost).
+func reportStatus(ctx context.Context, e *env, db *store.DB, s *syncer, display ui.Display, poke <-chan struct{}, lost func() string) {
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
 	for {
@@ -78,7 +80,9 @@ func reportStatus(ctx context.Context, e *env, db *store.DB, s *syncer, display 
 			st := s.client.Status()
 			online, lastErr = st.Online, st.LastError
 		}
-		display.Show(ui.Event{Kind: ui.KindStatus, Time: e.now(), Status: statusOf(db, online, lastErr)})
+		st := statusOf(db, online, lastErr)
+		st.SourceLost = lost()
+		display.Show(ui.Event{Kind: ui.KindStatus, Time: e.now(), Status: st})
 		select {
 		case <-ctx.Done():
 			return

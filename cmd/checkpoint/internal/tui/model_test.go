@@ -261,3 +261,22 @@ func TestHideID(t *testing.T) {
 		t.Errorf("HideID:\n%s", v)
 	}
 }
+
+// TestSourceLostOnStatusLine: while the camera or the scanner gun is away
+// the status line says so, and stops saying so when it is back.
+func TestSourceLostOnStatusLine(t *testing.T) {
+	m, _ := newTestModel(t, true)
+	for _, tc := range []struct{ lost, want string }{
+		{ui.LostCamera, "摄像头断开"},
+		{ui.LostScannerGun, "扫码枪断开"},
+	} {
+		m.Update(eventMsg(ui.Event{Kind: ui.KindStatus, Status: &ui.Status{Online: true, SourceLost: tc.lost}}))
+		if !strings.Contains(m.View(), tc.want) {
+			t.Errorf("%s away: no %q on\n%s", tc.lost, tc.want, m.View())
+		}
+	}
+	m.Update(eventMsg(ui.Event{Kind: ui.KindStatus, Status: &ui.Status{Online: true}}))
+	if v := m.View(); strings.Contains(v, "断开") {
+		t.Errorf("device back, still said lost:\n%s", v)
+	}
+}

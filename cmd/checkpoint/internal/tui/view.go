@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"yanma/cmd/checkpoint/internal/i18n"
+	"yanma/cmd/checkpoint/internal/ui"
 	"yanma/verify"
 )
 
@@ -268,6 +269,14 @@ func (m *model) statusLine() string {
 	}
 	warn := m.r.NewStyle().Bold(true).Foreground(lipgloss.Color("196"))
 	var parts []string
+	// First: while the camera or the scanner gun is away, no code is read.
+	switch s.SourceLost {
+	case "":
+	case ui.LostScannerGun:
+		parts = append(parts, warn.Render("⚠ "+m.t("扫码枪断开，正在重连", "scanner gun lost, reconnecting")))
+	default:
+		parts = append(parts, warn.Render("⚠ "+m.t("摄像头断开，正在重连", "camera lost, reconnecting")))
+	}
 	if s.Online {
 		parts = append(parts, m.r.NewStyle().Foreground(lipgloss.Color("34")).Render("● "+m.t("在线", "online")))
 	} else {

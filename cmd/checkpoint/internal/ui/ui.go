@@ -60,7 +60,16 @@ type Status struct {
 	OutboxOldest    time.Time `json:"outbox_oldest,omitzero"`
 	LastError       string    `json:"last_error,omitempty"`
 	ClockWarning    bool      `json:"clock_warning,omitempty"`
+	// SourceLost names the scanning device that is unplugged and being
+	// reopened (LostCamera, LostScannerGun); empty while scanning works.
+	SourceLost string `json:"source_lost,omitempty"`
 }
+
+// The devices Status.SourceLost names.
+const (
+	LostCamera     = "camera"
+	LostScannerGun = "scanner_gun"
+)
 
 // Display shows events. Show must not block the scan loop for long.
 type Display interface {
