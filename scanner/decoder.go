@@ -160,8 +160,20 @@ func (d *Decoder) DecodeMat(m gocv.Mat) ([]string, error) {
 // frames, the frame doubled. A camera frame with no candidate region is
 // given up after the cheap pass. Without a budget (files), the inverted,
 // CLAHE, turned and TRY_HARDER whole-frame passes follow.
-func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
+func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) { return d.DecodeFrame(m, nil) }
+
+// DecodeFrame is DecodeMatCodes for one frame of a camera: carry holds
+// what the frame before left unfinished, and gets what this one leaves
+// (Carry), so that a code too hard for one frame's budget is read over a
+// few frames of the same presentation. A nil carry, or a decoder without
+// a budget (which runs every pass anyway), carries nothing.
+func (d *Decoder) DecodeFrame(m gocv.Mat, carry *Carry) ([]Code, error) {
+	if d.budget <= 0 {
+		carry = nil
+	}
+	carry.begin()
 	if !validMat(m) || m.Rows() <= 0 || m.Cols() <= 0 {
+		carry.Reset()
 		return nil, ErrNoCode
 	}
 	deadline := d.deadline()
@@ -208,7 +220,7 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 			break
 		}
 		if p.regions {
-			codes, regions := d.decodeRegions(work, v.halved(), nil, nRegionPasses, deadline)
+			codes, regions := d.decodeRegions(work, v.halved(), nil, nRegionPasses, deadline, carry)
 			if len(codes) > 0 {
 				// A second code whose region did not read may read once
 				// the first is erased from the whole frame. Not when every
@@ -254,13 +266,14 @@ func (d *Decoder) DecodeMatCodes(m gocv.Mat) ([]Code, error) {
 		}
 		switch {
 		case err == nil:
+			carry.Reset() // this frame's code was read: what was carried is done
 			if i == 0 {
 				// A second phone the whole-frame pass missed: its region,
 				// with the cheap crop passes only (this runs on every
 				// frame with a code), before the costlier whole-frame
 				// search below.
 				based := inBase(cloneCodes(codes), back)
-				if more, _ := d.decodeRegions(work, v.halved(), based, cheapRegionPasses, deadline); len(more) > len(based) {
+				if more, _ := d.decodeRegions(work, v.halved(), based, cheapRegionPasses, deadline, nil); len(more) > len(based) {
 					return toCodes(more, same, scale), nil
 				}
 			}

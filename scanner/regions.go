@@ -349,15 +349,18 @@ const cheapRegionPasses = 2
 // other regions' hard passes.
 // Codes come back in base's coordinates, with how many candidate regions
 // the frame has. deadline zero means none.
-func (d *Decoder) decodeRegions(base, half gocv.Mat, codes []qr.Code, passes int, deadline time.Time) ([]qr.Code, int) {
+func (d *Decoder) decodeRegions(base, half gocv.Mat, codes []qr.Code, passes int, deadline time.Time, carry *Carry) ([]qr.Code, int) {
 	quads := findQuadsHalved(base, half)
 	var crops []*regionCrop
 	for _, q := range quads {
 		if !slices.ContainsFunc(codes, func(c qr.Code) bool { return q.holds(c.Points) }) {
-			crops = append(crops, &regionCrop{q: q})
+			rc := &regionCrop{q: q, start: carry.resume(q)}
+			rc.tried = rc.start
+			crops = append(crops, rc)
 		}
 	}
 	defer func() {
+		carry.keep(crops)
 		for _, c := range crops {
 			c.close()
 		}
@@ -385,7 +388,7 @@ func (d *Decoder) decodeRegions(base, half gocv.Mat, codes []qr.Code, passes int
 	// at about 10 ms instead of 12 (median over the corpus images
 	// ZXingReader reads, the same reads overall).
 	asIs := func(rc *regionCrop) (qr.Code, bool) {
-		if !square(rc.q) {
+		if !square(rc.q) || rc.start > 0 {
 			return qr.Code{}, false
 		}
 		return d.readAsIs(base, rc.q, deadline)
@@ -399,6 +402,9 @@ func (d *Decoder) decodeRegions(base, half gocv.Mat, codes []qr.Code, passes int
 			// warped (readEnlarged), plain and later sharpened.
 			sharp := j == enlargedSharpAfter
 			enlarged := func(rc *regionCrop) (qr.Code, bool) {
+				if j < rc.start {
+					return qr.Code{}, false // an earlier frame read it so
+				}
 				return d.readEnlarged(base, rc.q, rc.dark, sharp, deadline)
 			}
 			if !round(enlarged) {
@@ -406,6 +412,9 @@ func (d *Decoder) decodeRegions(base, half gocv.Mat, codes []qr.Code, passes int
 			}
 		}
 		warped := func(rc *regionCrop) (qr.Code, bool) {
+			if j < rc.start {
+				return qr.Code{}, false // an earlier frame tried it
+			}
 			if rc.imgs[cropPlain] == nil && !rc.warp(base) {
 				rc.done = true // beyond reading
 				return qr.Code{}, false
@@ -416,7 +425,12 @@ func (d *Decoder) decodeRegions(base, half gocv.Mat, codes []qr.Code, passes int
 			}
 			o := p.opts
 			o.Deadline, o.Now = deadline, d.now
-			return rc.decode(p.prep, o)
+			c, ok := rc.decode(p.prep, o)
+			if !d.late(deadline) {
+				// A pass the budget cut short is tried again next frame.
+				rc.tried = j + 1
+			}
+			return c, ok
 		}
 		if !round(warped) {
 			return codes, len(quads)
@@ -643,13 +657,15 @@ func (d *Decoder) late(deadline time.Time) bool {
 // regionCrop is one candidate region warped upright, with the prepared
 // variants of its crop, made on first use.
 type regionCrop struct {
-	q    quad
-	done bool // read, or beyond reading (the warp failed)
-	dark bool // the quiet zone is darker than the code: dark mode
-	crop gocv.Mat
-	inv  [9]float64 // the crop's coordinates back to base's
-	imgs [nCropPreps]*qr.Image
-	mats [nCropPreps]gocv.Mat
+	q     quad
+	start int  // the warped pass to start at (Carry); the earlier ones and the as-is read were tried on earlier frames
+	tried int  // the warped passes tried, counting those of earlier frames
+	done  bool // read, or beyond reading (the warp failed)
+	dark  bool // the quiet zone is darker than the code: dark mode
+	crop  gocv.Mat
+	inv   [9]float64 // the crop's coordinates back to base's
+	imgs  [nCropPreps]*qr.Image
+	mats  [nCropPreps]gocv.Mat
 }
 
 func (rc *regionCrop) close() {
@@ -797,4 +813,93 @@ func darkQuietZone(g *image.Gray, box image.Rectangle, band int) bool {
 		}
 	}
 	return nBand > 0 && nIn > 0 && sumBand*nIn < sumIn*nBand
+}
+
+// Carry is what decoding one camera frame leaves for the next: the
+// candidate regions the frame's budget cut short, and how many of their
+// warped passes were tried. A phone held up shows the same region frame
+// after frame, so every other frame goes on with that region's next pass
+// instead of starting again at the first: a moiré or blurred code that
+// needs the fifth pass, more than one frame's budget reaches, is read a
+// few frames later instead of never. The frames between start afresh, so
+// that a code the early passes read as soon as it is sharp (a phone that
+// was still moving) is read at once, not after the hard passes. The zero
+// value carries nothing; a nil *Carry is none. One Carry belongs to one
+// camera's frames.
+type Carry struct {
+	regions []carried
+	frames  int // frames decoded since the last Reset
+	resumes bool
+}
+
+type carried struct {
+	q     quad
+	tried int
+}
+
+// Reset forgets what was carried: the next frame shows something else.
+func (c *Carry) Reset() {
+	if c != nil {
+		c.regions, c.frames = c.regions[:0], 0
+	}
+}
+
+// begin starts a frame: every second one resumes.
+func (c *Carry) begin() {
+	if c != nil {
+		c.resumes = c.frames%2 == 1
+		c.frames++
+	}
+}
+
+// resume is how many warped passes the region q already had on the
+// frames before, when this frame resumes and q is where a carried region
+// was (the same place and size within a quarter: a phone held still); 0
+// when it is new, or the frame starts afresh.
+func (c *Carry) resume(q quad) int {
+	if c == nil || !c.resumes {
+		return 0
+	}
+	return c.tried(q)
+}
+
+func (c *Carry) tried(q quad) int {
+	b := q.bounds()
+	for _, r := range c.regions {
+		if sameRegion(b, r.q.bounds()) {
+			return r.tried
+		}
+	}
+	return 0
+}
+
+// keep carries the crops no pass read, with the most passes they have
+// had, this frame or before; a region read, beyond reading or through
+// every pass is dropped (the last starts again at the first), and so is
+// one the frame no longer shows.
+func (c *Carry) keep(crops []*regionCrop) {
+	if c == nil {
+		return
+	}
+	var next []carried
+	for _, rc := range crops {
+		tried := max(rc.tried, c.tried(rc.q))
+		if rc.done || tried == 0 || tried >= nRegionPasses {
+			continue
+		}
+		next = append(next, carried{q: rc.q, tried: tried})
+	}
+	c.regions = next
+}
+
+// sameRegion reports whether boxes a and b are one region on two frames:
+// centres within a quarter of the size, sizes within a quarter.
+func sameRegion(a, b image.Rectangle) bool {
+	sa, sb := max(a.Dx(), a.Dy()), max(b.Dx(), b.Dy())
+	if sa <= 0 || sb <= 0 || 4*max(sa, sb) > 5*min(sa, sb) {
+		return false
+	}
+	ca, cb := a.Min.Add(a.Max), b.Min.Add(b.Max) // twice the centres
+	dx, dy, size := ca.X-cb.X, ca.Y-cb.Y, max(sa, sb)
+	return 4*(dx*dx+dy*dy) <= size*size
 }

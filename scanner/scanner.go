@@ -65,6 +65,10 @@ type Scanner struct {
 	dec *Decoder
 	opt ScannerOptions
 
+	// carry is what one frame's decoding left unfinished for the next
+	// (Decoder.DecodeFrame); only Next touches it.
+	carry Carry
+
 	mu      sync.Mutex
 	present map[string]*presence
 	queue   []Scan // codes found in one frame beyond the first
@@ -108,8 +112,11 @@ func (s *Scanner) Next(ctx context.Context) (Scan, error) {
 			return Scan{}, err
 		}
 		texts := f.Texts
+		if f.Cut {
+			s.carry.Reset() // a still image or a new file: nothing goes on
+		}
 		if texts == nil && validMat(f.Mat) {
-			codes, err := s.dec.DecodeMatCodes(f.Mat)
+			codes, err := s.dec.DecodeFrame(f.Mat, &s.carry)
 			if err != nil && !errors.Is(err, ErrNoCode) {
 				return Scan{}, fmt.Errorf("scan %s: %w", s.src, err)
 			}

@@ -184,6 +184,7 @@ func measureFrames(ctx context.Context, src scanner.Source, dec *scanner.Decoder
 	// The rate is counted from the first frame's arrival: a camera takes
 	// a moment to start its stream, which is no part of its rate.
 	var first, last time.Time
+	var carry scanner.Carry // as the running terminal's scanner carries it
 	for {
 		f, err := src.Read(ctx)
 		if err != nil {
@@ -203,7 +204,10 @@ func measureFrames(ctx context.Context, src scanner.Source, dec *scanner.Decoder
 			r.Mixed = true
 		}
 		t0 := now()
-		found, err := dec.DecodeMatCodes(f.Mat)
+		if f.Cut {
+			carry.Reset()
+		}
+		found, err := dec.DecodeFrame(f.Mat, &carry)
 		took := now().Sub(t0)
 		if err != nil && !errors.Is(err, scanner.ErrNoCode) && !errors.Is(err, scanner.ErrBudget) {
 			return r, fmt.Errorf("decode frame %d of %s: %w", f.Index, src, err)

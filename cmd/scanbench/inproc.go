@@ -26,7 +26,12 @@ import (
 // apart from loading the images, with the median decode time of the 720p
 // and 640×480 frames: where the peer table's one figure per tool comes from.
 //
-//	scanbench inproc -dir CORPUS [-budget 25ms] [-only LIST] [-cpuprofile F] [-bare]
+//	scanbench inproc -dir CORPUS [-budget 25ms] [-only LIST] [-cpuprofile F] [-bare] [-frames N]
+//
+// -frames N decodes each image as up to N camera frames of one
+// presentation (a phone held still), carrying what a frame's budget left
+// unfinished to the next (scanner.Carry), until a frame reads a code; the
+// CPU counted is all the frames'.
 //
 // -bare runs, in place of the decoder, one pure-Go pass (scanner/qr: our
 // binarizer and gozxing's finder search and decoder, no OpenCV, no
@@ -40,6 +45,7 @@ func cmdInproc(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	only := fs.String("only", "", "a file listing the images to run, one path per line (relative to -dir or absolute)")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the run here")
 	bare := fs.Bool("bare", false, "one pure-Go gozxing pass per image (scanner/qr, no OpenCV, no cascade) instead of the decoder")
+	frames := fs.Int("frames", 1, "decode each image as up to this many frames of one presentation, carrying unfinished regions")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,7 +78,11 @@ func cmdInproc(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		defer pprof.StopCPUProfile()
 	}
-	decode := scanner.NewDecoder(scanner.WithBudget(*budget), scanner.WithClock(processCPU)).DecodeMat
+	if *frames < 1 {
+		return fmt.Errorf("inproc: -frames %d: want at least 1", *frames)
+	}
+	dec := scanner.NewDecoder(scanner.WithBudget(*budget), scanner.WithClock(processCPU))
+	decode := presentation(dec, *frames)
 	if *bare {
 		decode = barePass
 	}
@@ -112,6 +122,24 @@ type inprocStats struct {
 	missCPU    map[string]time.Duration // decoding the images missed
 	load       time.Duration
 	big, small []time.Duration // decode CPU of each 720p / smaller frame
+}
+
+// presentation decodes m as up to frames camera frames of one phone held
+// still, with one Carry, and returns the first frame's codes that has any.
+func presentation(dec *scanner.Decoder, frames int) func(gocv.Mat) ([]string, error) {
+	return func(m gocv.Mat) ([]string, error) {
+		var carry scanner.Carry
+		for i := 0; ; i++ {
+			codes, err := dec.DecodeFrame(m, &carry)
+			if err == nil || i == frames-1 || !(errors.Is(err, scanner.ErrNoCode) || errors.Is(err, scanner.ErrBudget)) {
+				texts := make([]string, len(codes))
+				for i, c := range codes {
+					texts[i] = c.Text
+				}
+				return texts, err
+			}
+		}
+	}
 }
 
 // barePass reads the gray frame m with one pass of scanner/qr's default
