@@ -231,6 +231,18 @@ func TestInproc(t *testing.T) {
 	if err := run(context.Background(), []string{"inproc", "-dir", t.TempDir()}, &out, &errOut); err == nil {
 		t.Error("a folder without manifest.json: no error")
 	}
+
+	// A phone held up for three frames, carrying: the clean frame reads.
+	out.Reset()
+	if err := run(context.Background(), []string{"inproc", "-dir", dir, "-frames", "3", "-only", list}, &out, &errOut); err != nil {
+		t.Fatalf("inproc -frames 3: %v (%s)", err, errOut.String())
+	}
+	if !strings.Contains(out.String(), "| **all** | 1 | 1 |") {
+		t.Errorf("-frames 3, one clean image:\n%s", out.String())
+	}
+	if err := run(context.Background(), []string{"inproc", "-dir", dir, "-frames", "0"}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "-frames") {
+		t.Errorf("-frames 0: %v, want a refusal", err)
+	}
 }
 
 // TestBarePass: the -bare pass reads a plain code, finds nothing in a
