@@ -403,7 +403,7 @@ func (d *Decoder) decodeRegions(base, half gocv.Mat, codes []qr.Code, passes int
 			sharp := j == enlargedSharpAfter
 			enlarged := func(rc *regionCrop) (qr.Code, bool) {
 				if j < rc.start {
-					return qr.Code{}, false // an earlier frame read it so
+					return qr.Code{}, false // an earlier frame tried it
 				}
 				return d.readEnlarged(base, rc.q, rc.dark, sharp, deadline)
 			}

@@ -222,9 +222,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			return scanner.NewScanner(s, cfg.decoder(), opt), nil
 		}
 		if gun := strings.HasPrefix(cfg.source, "tty:"); gun || strings.HasPrefix(cfg.source, "camera:") {
-			cam := &waitingDevice{open: open, gun: gun, display: display, now: e.now, log: e.log, every: 2 * time.Second, lang: e.lang}
-			defer cam.Close()
-			src = cam
+			dev := &waitingDevice{open: open, gun: gun, display: display, now: e.now, log: e.log, every: 2 * time.Second, lang: e.lang}
+			defer dev.Close()
+			src = dev
 		} else {
 			sc, err := open() // a missing or unreadable file is the user's mistake: say so now
 			if err != nil {
