@@ -11,7 +11,8 @@ import (
 // FuzzDecodeScene composes a camera frame from the fuzzer's numbers — the
 // frame's size, where the code's four corners land (anywhere, also off the
 // frame, crossed or collinear), the screen's dark and light levels, dark
-// mode, noise — and decodes it as the camera loop does. OpenCV aborts the
+// mode, noise — and decodes it as the camera loop does, twice, the second
+// frame carrying on from the first. OpenCV aborts the
 // process on a bad argument (a region off the frame, an empty warp), so
 // this is what keeps the region finder, the warps and the enlarged boxes
 // honest on every geometry: the decoder must answer, never crash, and
@@ -78,13 +79,18 @@ func FuzzDecodeScene(f *testing.F) {
 				pix[i] = byte(min(max(v, 0), 255))
 			}
 		}
-		codes, err := dec.DecodeMatCodes(frame)
-		if err == nil && len(codes) == 0 {
-			t.Fatal("no error and no code")
-		}
-		for _, c := range codes {
-			if c.Text != text {
-				t.Fatalf("read %q from a frame whose only code is the test credential", c.Text)
+		// Two frames of one presentation, as the camera loop decodes them:
+		// the second goes on with what the first's budget left (Carry).
+		var carry Carry
+		for range 2 {
+			codes, err := dec.DecodeFrame(frame, &carry)
+			if err == nil && len(codes) == 0 {
+				t.Fatal("no error and no code")
+			}
+			for _, c := range codes {
+				if c.Text != text {
+					t.Fatalf("read %q from a frame whose only code is the test credential", c.Text)
+				}
 			}
 		}
 	})
