@@ -4,7 +4,7 @@
 //	scanbench [-seed 1] [-n 1300] [-shared DIR] [-write docs/benchmarks.md]
 //	scanbench gen -dir DIR [-seed 1] [-n 1300]
 //	scanbench decode [-budget 25ms] [-clock cpu|wall] [-load-only] FILE...
-//	scanbench inproc -dir CORPUS [-budget 25ms] [-only LIST] [-cpuprofile F]
+//	scanbench inproc -dir CORPUS [-budget 25ms] [-only LIST] [-cpuprofile F] [-bare] [-frames N]
 //
 // The default form generates a seeded corpus of camera frames of phones
 // showing real credentials (signed with verify.Signer, with and without a
@@ -20,7 +20,9 @@
 // file, like `checkpoint decode --json`. "inproc" runs it in-process over a
 // corpus from "gen" and says per category what reads and misses cost and the
 // median decode time of 720p and smaller frames (-only: a list of images,
-// e.g. those ZXingReader reads; -cpuprofile for pprof).
+// e.g. those ZXingReader reads; -cpuprofile for pprof; -bare: one bare
+// gozxing pass per image instead, the floor under any gozxing read;
+// -frames N: each image as N camera frames of one held-up phone).
 package main
 
 import (
