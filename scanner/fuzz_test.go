@@ -1,9 +1,15 @@
 package scanner
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
+	"errors"
+	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"time"
 
 	"gocv.io/x/gocv"
 )
@@ -91,6 +97,46 @@ func FuzzDecodeScene(f *testing.F) {
 				if c.Text != text {
 					t.Fatalf("read %q from a frame whose only code is the test credential", c.Text)
 				}
+			}
+		}
+	})
+}
+
+// FuzzLineSource feeds a scanner gun's line source any bytes: whatever a
+// gun, a noisy serial line or a stuck key sends, the source yields only
+// whole, trimmed, non-empty lines of at most maxLine bytes without a CR or
+// LF in them, then io.EOF, and never hangs or panics.
+func FuzzLineSource(f *testing.F) {
+	f.Add([]byte("CODE-1\rCODE-2\r\nCODE-3\n"))
+	f.Add([]byte("\r\n\r\n  \n"))
+	f.Add([]byte("no end"))
+	f.Add(append(bytes.Repeat([]byte("x"), maxLine+3), "\rafter\n"...))
+	f.Add([]byte{0, 0xff, '\r', 0x1b, '[', 'A', '\n', 0xe9, 0xaa, 0x8c})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		src, err := OpenSource("stdin", SourceOptions{Stdin: bytes.NewReader(in)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // bounds a hang; not a measurement
+		defer cancel()
+		for n := 0; ; n++ {
+			fr, err := src.Read(ctx)
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				t.Fatalf("line %d: %v", n, err)
+			}
+			if n > len(in) {
+				t.Fatalf("%d lines from %d bytes", n, len(in))
+			}
+			if len(fr.Texts) != 1 {
+				t.Fatalf("frame with %d texts", len(fr.Texts))
+			}
+			line := fr.Texts[0]
+			if line == "" || len(line) > maxLine || strings.ContainsAny(line, "\r\n") || strings.TrimSpace(line) != line {
+				t.Fatalf("line %q", line)
 			}
 		}
 	})
