@@ -47,9 +47,8 @@ func framesToRead(m gocv.Mat, text string, b, n int, carrying bool) int {
 func TestCarryOverFrames(t *testing.T) {
 	text := readText(t, "jws.txt")
 	to := [4]gocv.Point2f{{X: 200, Y: 120}, {X: 440, Y: 136}, {X: 430, Y: 372}, {X: 196, Y: 358}}
-	frame := tiltedFrame(t, text, 640, 480, to, 20, 235)
+	frame := blurredPhone(t, text, to)
 	defer frame.Close()
-	gocv.GaussianBlur(frame, &frame, image.Pt(0, 0), 1.3, 1.3, gocv.BorderReplicate)
 
 	const frames = 4
 	if got := framesToRead(frame, text, 0, 1, false); got != 1 {
