@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,7 +41,7 @@ func DecodeFile(ctx context.Context, d *Decoder, path string, fn func(FrameCodes
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return fmt.Errorf("decode %s: %w", path, err)
+		return fmt.Errorf("decode: %w", err) // names the path
 	}
 	if st.IsDir() {
 		return fmt.Errorf("decode %s: a directory: %w", path, ErrUnreadable)
@@ -92,13 +91,4 @@ func decodeVideo(ctx context.Context, d *Decoder, path string, fn func(FrameCode
 		return fmt.Errorf("decode %s: no frame: %w", path, ErrUnreadable)
 	}
 	return nil
-}
-
-// errNotExist wraps a missing path for the sources.
-func statPath(path string) (fs.FileInfo, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return st, nil
 }

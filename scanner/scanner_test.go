@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -351,6 +352,7 @@ func TestOpenSourceErrors(t *testing.T) {
 		{name: "tty without a path", spec: "tty:@9600", wantErr: ErrBadSpec},
 		{name: "tty baud termios cannot set", spec: "tty:/dev/nope-scanner@12345", wantErr: serial.ErrUnsupportedBaud},
 		{name: "absent camera", spec: "camera:/dev/nope-video", wantErr: ErrCamera},
+		{name: "tty that is no terminal", spec: "tty:" + os.DevNull, wantErr: syscall.ENOTTY},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -360,6 +362,11 @@ func TestOpenSourceErrors(t *testing.T) {
 			}
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			// The officer reads this on the kiosk: it names the spec at
+			// the start, and a path spec only there.
+			if msg := err.Error(); !strings.HasPrefix(msg, "source "+tt.spec+": ") || strings.Contains(tt.spec, "/") && strings.Count(msg, tt.spec) != 1 {
+				t.Errorf("message %q: want the spec %q named once, first", msg, tt.spec)
 			}
 		})
 	}

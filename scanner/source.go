@@ -119,9 +119,17 @@ func (o SourceOptions) withDefaults() SourceOptions {
 //
 // An unknown spec is ErrBadSpec; a missing path is fs.ErrNotExist; a folder
 // without images is ErrEmptySource; a file that is no image or video is
-// ErrUnreadable; a camera that cannot be opened is ErrCamera.
+// ErrUnreadable; a camera that cannot be opened is ErrCamera. The error
+// names the spec; callers need not.
 func OpenSource(spec string, opt SourceOptions) (Source, error) {
-	opt = opt.withDefaults()
+	src, err := openSource(spec, opt.withDefaults())
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", spec, err)
+	}
+	return src, nil
+}
+
+func openSource(spec string, opt SourceOptions) (Source, error) {
 	kind, arg, _ := strings.Cut(spec, ":")
 	switch {
 	case kind == "stdin" && arg == "":
@@ -129,12 +137,12 @@ func OpenSource(spec string, opt SourceOptions) (Source, error) {
 	case kind == "tty" && arg != "":
 		path, baud, err := ttySpec(arg)
 		if err != nil {
-			return nil, fmt.Errorf("source %q: %w", spec, err)
+			return nil, err
 		}
 		open := func() (io.ReadCloser, error) { return serial.Open(path, baud) }
 		f, err := open()
 		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", spec, err)
+			return nil, err // serial's error names the path
 		}
 		return newDeviceSource(spec, f, open, opt), nil
 	case kind == "camera" && arg != "":
@@ -144,7 +152,7 @@ func OpenSource(spec string, opt SourceOptions) (Source, error) {
 	case kind == "images" && arg != "":
 		return openImages(arg, opt)
 	}
-	return nil, fmt.Errorf("source %q (want camera:N, camera:/dev/videoN, file:PATH, images:DIR, stdin or tty:PATH): %w", spec, ErrBadSpec)
+	return nil, fmt.Errorf("unknown (want camera:N, camera:/dev/videoN, file:PATH, images:DIR, stdin or tty:PATH[@BAUD]): %w", ErrBadSpec)
 }
 
 // imageExts are the still-image files an images: folder yields.
@@ -164,12 +172,12 @@ type stillSource struct {
 }
 
 func openFile(path string, opt SourceOptions) (Source, error) {
-	st, err := statPath(path)
+	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("open file: %w", err)
+		return nil, err // names the path
 	}
 	if st.IsDir() {
-		return nil, fmt.Errorf("open file %s: a directory (use images:DIR): %w", path, ErrUnreadable)
+		return nil, fmt.Errorf("a directory (use images:DIR): %w", ErrUnreadable)
 	}
 	if !isVideoPath(path) {
 		m := gocv.IMRead(path, gocv.IMReadColor)
@@ -222,7 +230,7 @@ type videoSource struct {
 func openVideo(path string, opt SourceOptions) (Source, error) {
 	vc, err := openVideoCapture(path)
 	if err != nil {
-		return nil, fmt.Errorf("open file %s: %w", path, err)
+		return nil, err
 	}
 	fps := vc.Get(gocv.VideoCaptureFPS)
 	if fps <= 0 || fps > 1000 {
@@ -233,7 +241,7 @@ func openVideo(path string, opt SourceOptions) (Source, error) {
 	// (a truncated PNG), and the caller should hear so from OpenSource.
 	if !vc.Read(&s.mat) || s.mat.Empty() {
 		s.Close()
-		return nil, fmt.Errorf("open file %s: no frame: %w", path, ErrUnreadable)
+		return nil, fmt.Errorf("no frame: %w", ErrUnreadable)
 	}
 	s.pending = true
 	return s, nil
@@ -306,7 +314,7 @@ type imagesSource struct {
 func openImages(dir string, opt SourceOptions) (Source, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("open images: %w", err)
+		return nil, err // names the folder
 	}
 	var files []string
 	for _, e := range entries {
@@ -315,7 +323,7 @@ func openImages(dir string, opt SourceOptions) (Source, error) {
 		}
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("open images %s: %w", dir, ErrEmptySource)
+		return nil, ErrEmptySource
 	}
 	sort.Strings(files)
 	return &imagesSource{dir: dir, files: files, mat: gocv.NewMat(), log: opt.Logger, now: opt.Now}, nil
@@ -393,7 +401,7 @@ func ttySpec(arg string) (string, int, error) {
 	}
 	baud, err := strconv.Atoi(rate)
 	if path == "" || err != nil || baud <= 0 {
-		return "", 0, fmt.Errorf("baud %q (want tty:PATH or tty:PATH@9600): %w", rate, ErrBadSpec)
+		return "", 0, fmt.Errorf("baud %q (want a number: tty:PATH@9600): %w", rate, ErrBadSpec)
 	}
 	return path, baud, nil
 }
@@ -606,7 +614,7 @@ func openCamera(spec, arg string, opt SourceOptions) (Source, error) {
 			if vc != nil {
 				vc.Close()
 			}
-			return nil, fmt.Errorf("open %s: %w", spec, ErrCamera)
+			return nil, ErrCamera
 		}
 		if opt.FourCC != "-" && len(opt.FourCC) == 4 {
 			vc.Set(gocv.VideoCaptureFOURCC, vc.ToCodec(opt.FourCC))

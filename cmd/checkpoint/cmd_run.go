@@ -176,7 +176,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	case cfg.thermometer != "":
 		th, err := thermo.Open(ctx, cfg.thermometer, cfg.baud, thermo.WithLogger(e.log))
 		if err != nil {
-			return fmt.Errorf("thermometer: %w", err)
+			return err // names the thermometer and its path
 		}
 		defer th.Close()
 		temps = thermo.First(th, keypad{lines})
@@ -217,7 +217,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		open := func() (*scanner.Scanner, error) {
 			s, err := scanner.OpenSource(cfg.source, srcOpt)
 			if err != nil {
-				return nil, fmt.Errorf("open source %s: %w", cfg.source, err)
+				return nil, err // names the source
 			}
 			return scanner.NewScanner(s, cfg.decoder(), opt), nil
 		}

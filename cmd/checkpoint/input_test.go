@@ -37,7 +37,7 @@ func TestWaitingCamera(t *testing.T) {
 	open := func() (*scanner.Scanner, error) {
 		tries++
 		if tries < 3 {
-			return nil, fmt.Errorf("open source camera:0: %w", scanner.ErrCamera)
+			return nil, fmt.Errorf("source camera:0: %w", scanner.ErrCamera)
 		}
 		s, err := scanner.OpenSource("file:"+video, scanner.SourceOptions{})
 		if err != nil {
@@ -82,7 +82,7 @@ func TestWaitingScannerGun(t *testing.T) {
 	open := func() (*scanner.Scanner, error) {
 		tries++
 		if tries < 3 {
-			return nil, fmt.Errorf("open source tty:/dev/ttyACM0: %w", fs.ErrNotExist)
+			return nil, fmt.Errorf("source tty:/dev/ttyACM0: %w", fs.ErrNotExist)
 		}
 		s, err := scanner.OpenSource("tty:"+slave, scanner.SourceOptions{})
 		if err != nil {

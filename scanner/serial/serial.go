@@ -41,6 +41,9 @@ func Open(path string, baud int) (*os.File, error) {
 	}
 	if err := configure(fd, speed); err != nil {
 		unix.Close(fd)
+		if errors.Is(err, unix.ENOTTY) {
+			return nil, fmt.Errorf("%s: not a serial device (%w)", path, err)
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return os.NewFile(uintptr(fd), path), nil

@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,8 +67,8 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := Open("/dev/nope-scanner", DefaultBaud); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing device: %v, want fs.ErrNotExist", err)
 	}
-	if _, err := Open(os.DevNull, DefaultBaud); err == nil {
-		t.Error("/dev/null (no terminal): no error")
+	if _, err := Open(os.DevNull, DefaultBaud); !errors.Is(err, unix.ENOTTY) || !strings.Contains(err.Error(), "not a serial device") {
+		t.Errorf("/dev/null (no terminal): %v, want ENOTTY said as not a serial device", err)
 	}
 }
 
