@@ -23,7 +23,7 @@ func TestRunBadDevices(t *testing.T) {
 	}{
 		{[]string{"--thermometer", missing}, "thermometer: open " + missing + ": no such file or directory"},
 		{[]string{"--thermometer", os.DevNull}, "thermometer: " + os.DevNull + ": not a serial device"},
-		{[]string{"--thermometer", os.DevNull, "--baud", "12"}, "unsupported baud rate"},
+		{[]string{"--thermometer", os.DevNull, "--baud", "12"}, "12: unsupported baud rate (want 1200, 2400,"},
 		{[]string{"--source", "tty:" + os.DevNull}, "source tty:" + os.DevNull + ": " + os.DevNull + ": not a serial device"},
 		{[]string{"--source", "tty:/dev/ttyS0@fast"}, `source tty:/dev/ttyS0@fast: baud "fast"`},
 		{[]string{"--source", "file:" + missing}, "source file:" + missing + ": stat " + missing + ": no such file"},

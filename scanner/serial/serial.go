@@ -33,7 +33,7 @@ var bauds = map[int]uint32{
 func Open(path string, baud int) (*os.File, error) {
 	speed, ok := bauds[baud]
 	if !ok {
-		return nil, fmt.Errorf("%s: %d: %w", path, baud, ErrUnsupportedBaud)
+		return nil, fmt.Errorf("%s: %d: %w (want 1200, 2400, 4800, 9600, 19200, 38400, 57600 or 115200)", path, baud, ErrUnsupportedBaud)
 	}
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
