@@ -93,10 +93,21 @@ var testT0 = time.Date(2020, 3, 1, 8, 0, 0, 0, time.UTC)
 
 func (a *authority) trustList(t testing.TB, seq uint64, iat time.Time) string {
 	t.Helper()
+	return a.trustListNext(t, seq, iat, nil)
+}
+
+// trustListNext is a trust list that announces next as the next root (nil:
+// none).
+func (a *authority) trustListNext(t testing.TB, seq uint64, iat time.Time, next *authority) string {
+	t.Helper()
 	tl := verify.TrustList{
 		Iss: "root", Iat: iat.Unix(), Exp: iat.Add(30 * 24 * time.Hour).Unix(), Seq: seq,
 		Issuers: []verify.IssuerEntry{{Iss: "450000", Name: "Guangxi", Keys: []verify.JWK{a.jwk()}}},
 		Policy:  verify.Policy{TempThresholdC: 37.3},
+	}
+	if next != nil {
+		k := next.jwk()
+		tl.NextRoot = &k
 	}
 	tok, err := a.signer.Sign(verify.TypTrustList, tl)
 	if err != nil {

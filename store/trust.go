@@ -67,10 +67,11 @@ func (db *DB) importTrustList(token string, now time.Time, asOf func(*verify.Tru
 	if err != nil {
 		return nil, fmt.Errorf("import trust list: %w", err)
 	}
-	tl, err := verify.ParseTrustList(token, roots, now)
+	tl, by, err := verify.ParseTrustListRoot(token, roots, now)
 	if err != nil {
 		return nil, fmt.Errorf("import trust list: %w", err)
 	}
+	repin := rotatedRoots(roots, by, tl.NextRoot)
 	err = db.updateState(func(tx *bolt.Tx, st *state) error {
 		// Checked again inside the transaction: roots or seq may have
 		// changed since the parse.
@@ -85,6 +86,11 @@ func (db *DB) importTrustList(token string, now time.Time, asOf func(*verify.Tru
 			return fmt.Errorf("trust list seq %d below held %d: %w", tl.Seq, st.TrustSeq, verify.ErrReplay)
 		}
 		meta := tx.Bucket(bucketMeta)
+		if repin != nil {
+			if err := putJSON(meta, keyRoots, repin); err != nil {
+				return err
+			}
+		}
 		if err := putJSON(meta, keyTrust, tl); err != nil {
 			return err
 		}
@@ -97,8 +103,41 @@ func (db *DB) importTrustList(token string, now time.Time, asOf func(*verify.Tru
 	if err != nil {
 		return nil, wrapWrite("import trust list", err)
 	}
+	switch {
+	case repin != nil && by > 0:
+		db.log.Warn("trust root rotated: the old root is no longer trusted", "root_kid", repin[0].Kid, "old_kid", roots[0].Kid)
+	case repin != nil:
+		db.log.Info("next trust root pinned", "root_kid", repin[0].Kid, "next_kid", repin[1].Kid)
+	}
 	db.log.Info("trust list imported", "seq", tl.Seq, "issuers", len(tl.Issuers))
 	return tl, nil
+}
+
+// rotatedRoots is what the pinned roots become when a trust list verified
+// by roots[by] is imported, or nil when they stay. A list from any root but
+// the first means the upstream has rotated to it: that root alone stays,
+// so a retired root (perhaps stolen) signs nothing more here. A next_root
+// the list announces is pinned beside the root that signed it, replacing
+// any other second root. Without an announcement from the first root, a
+// second root pinned by hand stays.
+func rotatedRoots(roots []verify.JWK, by int, next *verify.JWK) []verify.JWK {
+	want := roots
+	if by > 0 {
+		want = []verify.JWK{roots[by]}
+	}
+	if next != nil && !sameKey(*next, want[0]) {
+		want = []verify.JWK{want[0], *next}
+	}
+	if len(want) == len(roots) && (len(want) == 1 || sameKey(want[1], roots[1])) && sameKey(want[0], roots[0]) {
+		return nil
+	}
+	return want
+}
+
+// sameKey says whether two JWKs hold the same public key, whatever their
+// kid and alg members say.
+func sameKey(a, b verify.JWK) bool {
+	return a.Kty == b.Kty && a.Crv == b.Crv && a.X == b.X && a.Y == b.Y
 }
 
 func sameRoots(a, b []verify.JWK) bool {

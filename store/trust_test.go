@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -87,6 +88,126 @@ func TestImportTrustList(t *testing.T) {
 			// the same token, so the one held must equal a fresh one.
 			if tok, err := db.TrustListToken(); err != nil || tok != tc.token() {
 				t.Fatalf("TrustListToken = %.20q…, %v; want the imported token", tok, err)
+			}
+		})
+	}
+}
+
+// TestRootRotation: a list from the root in force that announces the next
+// root pins it beside; the first list from the next root leaves it alone
+// pinned, so the retired root signs nothing more here, lists or feeds.
+func TestRootRotation(t *testing.T) {
+	root, next := newAuthority(t, "root-1"), newAuthority(t, "root-2")
+	db := openTest(t)
+	if err := db.PinRoots(root.jwk()); err != nil {
+		t.Fatal(err)
+	}
+	wantRoots := func(want ...*authority) {
+		t.Helper()
+		got, err := db.Roots()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d roots pinned, want %d", len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i].jwk() {
+				t.Fatalf("root %d is %s, want %s", i, got[i].Kid, want[i].jwk().Kid)
+			}
+		}
+	}
+	mustImport := func(tok string) {
+		t.Helper()
+		if _, err := db.ImportTrustList(tok, testT0); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	mustImport(root.trustList(t, 1, testT0))
+	wantRoots(root)
+	// A refused list announces nothing.
+	if _, err := db.ImportTrustList(root.trustListNext(t, 0, testT0, next), testT0); !errors.Is(err, verify.ErrReplay) {
+		t.Fatalf("replayed list: %v", err)
+	}
+	wantRoots(root)
+
+	mustImport(root.trustListNext(t, 2, testT0, next))
+	wantRoots(root, next)
+	db = reopen(t, db)
+	wantRoots(root, next)
+	// Both roots verify feeds meanwhile.
+	if _, err := db.ApplyRevocations(root.feed(t, verify.RevocationFeed{From: 0, To: 1, Full: true}), testT0); err != nil {
+		t.Fatalf("feed from the root in force: %v", err)
+	}
+
+	mustImport(next.trustList(t, 3, testT0))
+	wantRoots(next)
+	db = reopen(t, db)
+	wantRoots(next)
+	if _, err := db.ImportTrustList(root.trustList(t, 4, testT0), testT0); !errors.Is(err, verify.ErrBadSignature) {
+		t.Fatalf("list from the retired root: %v, want ErrBadSignature", err)
+	}
+	if _, err := db.ApplyRevocations(root.feed(t, verify.RevocationFeed{From: 1, To: 2}), testT0); !errors.Is(err, verify.ErrBadSignature) {
+		t.Fatalf("feed from the retired root: %v, want ErrBadSignature", err)
+	}
+	if _, err := db.ApplyRevocations(next.feed(t, verify.RevocationFeed{From: 1, To: 2}), testT0); err != nil {
+		t.Fatalf("feed from the new root: %v", err)
+	}
+	if got := db.TrustSeq(); got != 3 {
+		t.Fatalf("trust seq %d, want 3", got)
+	}
+}
+
+// TestRootPinnedByHand: a second root pinned by hand (the USB-stick way)
+// stays through lists that announce nothing, and gives way to one a list
+// announces.
+func TestRootPinnedByHand(t *testing.T) {
+	root, byHand, announced := newAuthority(t, "root-1"), newAuthority(t, "root-2"), newAuthority(t, "root-3")
+	db := openTest(t)
+	if err := db.PinRoots(root.jwk(), byHand.jwk()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ImportTrustList(root.trustList(t, 1, testT0), testT0); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Roots(); err != nil || len(got) != 2 || got[1] != byHand.jwk() {
+		t.Fatalf("roots after a list announcing nothing: %+v, %v", got, err)
+	}
+	if _, err := db.ImportTrustList(root.trustListNext(t, 2, testT0, announced), testT0); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Roots(); err != nil || len(got) != 2 || got[0] != root.jwk() || got[1] != announced.jwk() {
+		t.Fatalf("roots after a list announcing root-3: %+v, %v", got, err)
+	}
+}
+
+func TestRotatedRoots(t *testing.T) {
+	a, b, c := newAuthority(t, "a").jwk(), newAuthority(t, "b").jwk(), newAuthority(t, "c").jwk()
+	bOtherKid := b
+	bOtherKid.Kid = "b-again"
+	tests := []struct {
+		name  string
+		roots []verify.JWK
+		by    int
+		next  *verify.JWK
+		want  []verify.JWK // nil: unchanged
+	}{
+		{"first root, nothing announced", []verify.JWK{a}, 0, nil, nil},
+		{"first root announces b", []verify.JWK{a}, 0, &b, []verify.JWK{a, b}},
+		{"b announced again", []verify.JWK{a, b}, 0, &b, nil},
+		{"b announced under another kid", []verify.JWK{a, b}, 0, &bOtherKid, nil},
+		{"c announced instead of b", []verify.JWK{a, b}, 0, &c, []verify.JWK{a, c}},
+		{"first root announces itself", []verify.JWK{a}, 0, &a, nil},
+		{"second root signs", []verify.JWK{a, b}, 1, nil, []verify.JWK{b}},
+		{"second root signs and announces c", []verify.JWK{a, b}, 1, &c, []verify.JWK{b, c}},
+		{"second root signs and announces a", []verify.JWK{a, b}, 1, &a, []verify.JWK{b, a}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := rotatedRoots(tt.roots, tt.by, tt.next)
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 
 	"yanma/store"
 	"yanma/sync/wire"
+	"yanma/verify"
 )
 
 // Pull fetches the trust list and then the revocation feed and hands each
@@ -68,6 +69,11 @@ func (c *Client) pullTrust(ctx context.Context) error {
 		return statusError(op, r)
 	}
 	tl, err := c.db.ImportTrustList(string(r.body), c.now())
+	if errors.Is(err, verify.ErrBadSignature) {
+		// From our own upstream this is most likely a root rotation
+		// announced while the terminal was offline (docs/sync.md).
+		c.log.Error("trust list not signed by a pinned root; if the upstream rotated its root, enroll again or pin the new root (checkpoint trust pin)", "err", err)
+	}
 	if err != nil {
 		return refused(op, err)
 	}

@@ -216,3 +216,77 @@ func TestEnrollmentCodeOneTime(t *testing.T) {
 		}
 	})
 }
+
+// A root rotation over the air, through the real upstream on loopback: a
+// terminal that syncs during the announcement pins the next root, follows
+// the rotation and then trusts the new root alone; one that stayed offline
+// through the whole announcement refuses the new root's lists (keeping the
+// list it holds, so it goes on verifying) until it is enrolled again.
+func TestRootRotationOverTheAir(t *testing.T) {
+	ctx := context.Background()
+	up := newUpstream(t)
+	old := up.RootJWK()
+	db, c := enrolled(t, up, up.URL())
+	away, awayC := enrolled(t, up, up.URL())
+	for _, cl := range []*Client{c, awayC} {
+		if err := cl.Pull(ctx); err != nil {
+			t.Fatalf("pull: %v", err)
+		}
+	}
+	before := issue(t, up, "p-before", verify.Green)
+
+	next, err := up.PrepareRoot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Pull(ctx); err != nil {
+		t.Fatalf("pull during the announcement: %v", err)
+	}
+	if roots, _ := db.Roots(); len(roots) != 2 || roots[0] != old || roots[1] != next {
+		t.Fatalf("roots during the announcement: %+v", roots)
+	}
+
+	if _, err := up.RotateRoot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after := issue(t, up, "p-after", verify.Green)
+	if err := up.SetColor(ctx, "p-before", verify.Red, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Pull(ctx); err != nil {
+		t.Fatalf("pull after the rotation: %v", err)
+	}
+	if roots, _ := db.Roots(); len(roots) != 1 || roots[0] != next {
+		t.Fatalf("roots after the rotation: %+v, want the new root alone", roots)
+	}
+	if r := verifyText(db, after.Credential); !r.Valid {
+		t.Fatalf("code issued after the rotation: %s", r.Reason)
+	}
+	if r := verifyText(db, before.Credential); r.Valid || r.Reason != verify.ReasonRevoked {
+		t.Fatalf("code revoked after the rotation (feed from the new root): valid %v, %s", r.Valid, r.Reason)
+	}
+
+	seq := away.TrustSeq()
+	if err := awayC.Pull(ctx); !errors.Is(err, verify.ErrBadSignature) {
+		t.Fatalf("pull by a terminal that missed the announcement: %v, want ErrBadSignature", err)
+	}
+	if away.TrustSeq() != seq {
+		t.Fatal("a refused list replaced the one held")
+	}
+	if r := verifyText(away, before.Credential); !r.Valid {
+		t.Fatalf("the terminal left behind stopped verifying: %s", r.Reason)
+	}
+	code, err := up.NewEnrollmentCode(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := awayC.Enroll(ctx, code); err != nil {
+		t.Fatal(err)
+	}
+	if err := awayC.Pull(ctx); err != nil {
+		t.Fatalf("pull after enrolling again: %v", err)
+	}
+	if r := verifyText(away, after.Credential); !r.Valid {
+		t.Fatalf("after enrolling again: %s", r.Reason)
+	}
+}

@@ -14,7 +14,7 @@ func ParseRevocationFeed(token string, roots []JWK) (*RevocationFeed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("revocation feed: %w", err)
 	}
-	if err := j.verifyWithRoots(roots); err != nil {
+	if _, err := j.verifyWithRoots(roots); err != nil {
 		return nil, fmt.Errorf("revocation feed: %w", err)
 	}
 	d := decoder{b: j.payload}

@@ -14,12 +14,29 @@ import (
 // only after a signature verified. Every issuer key must carry kid and an
 // alg that fits its type, or the whole list is refused.
 func ParseTrustList(token string, roots []JWK, now time.Time) (*TrustList, error) {
+	tl, _, err := ParseTrustListRoot(token, roots, now)
+	return tl, err
+}
+
+// ParseTrustListRoot is ParseTrustList that also says which of roots
+// verified the list (its index): a list from the next root pinned means the
+// upstream has rotated its root.
+func ParseTrustListRoot(token string, roots []JWK, now time.Time) (*TrustList, int, error) {
+	tl, root, err := parseTrustList(token, roots, now)
+	if err != nil {
+		return nil, -1, fmt.Errorf("trust list: %w", err)
+	}
+	return tl, root, nil
+}
+
+func parseTrustList(token string, roots []JWK, now time.Time) (*TrustList, int, error) {
 	j, err := parseJWS(token, TypTrustList, MaxTrustListSize)
 	if err != nil {
-		return nil, fmt.Errorf("trust list: %w", err)
+		return nil, -1, err
 	}
-	if err := j.verifyWithRoots(roots); err != nil {
-		return nil, fmt.Errorf("trust list: %w", err)
+	root, err := j.verifyWithRoots(roots)
+	if err != nil {
+		return nil, -1, err
 	}
 	d := decoder{b: j.payload}
 	tl, err := d.trustList()
@@ -30,19 +47,19 @@ func ParseTrustList(token string, roots []JWK, now time.Time) (*TrustList, error
 		err = tl.validate()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("trust list: %w", err)
+		return nil, -1, err
 	}
 	if exp := time.Unix(tl.Exp, 0); now.After(exp) {
-		return nil, fmt.Errorf("trust list: %w: at %s", ErrExpired, exp.UTC().Format(time.RFC3339))
+		return nil, -1, fmt.Errorf("%w: at %s", ErrExpired, exp.UTC().Format(time.RFC3339))
 	}
-	return tl, nil
+	return tl, root, nil
 }
 
 // verifyWithRoots checks the signature against each pinned root whose
-// algorithm is the header's.
-func (j *jws) verifyWithRoots(roots []JWK) error {
+// algorithm is the header's, and returns the index of the one that verified.
+func (j *jws) verifyWithRoots(roots []JWK) (int, error) {
 	m, _ := methodFor(j.alg)
-	for _, r := range roots {
+	for i, r := range roots {
 		if alg, err := r.algorithm(); err != nil || alg != j.alg {
 			continue
 		}
@@ -51,10 +68,10 @@ func (j *jws) verifyWithRoots(roots []JWK) error {
 			continue
 		}
 		if m.Verify(j.signingInput, j.sig, pub) == nil {
-			return nil
+			return i, nil
 		}
 	}
-	return fmt.Errorf("%w: no pinned root verifies it", ErrBadSignature)
+	return -1, fmt.Errorf("%w: no pinned root verifies it", ErrBadSignature)
 }
 
 func (d *decoder) trustList() (*TrustList, error) {
@@ -78,6 +95,10 @@ func (d *decoder) trustList() (*TrustList, error) {
 			})
 		case "policy":
 			tl.Policy, err = d.policy()
+		case "next_root":
+			var k JWK
+			k, err = d.jwk()
+			tl.NextRoot = &k
 		default:
 			err = d.skip()
 		}
@@ -139,6 +160,14 @@ func (tl *TrustList) validate() error {
 	}
 	if t := tl.Policy.TempThresholdC; t != 0 && (t < MinPlausibleC || t > MaxPlausibleC) {
 		return fmt.Errorf("%w: temp_threshold_c %v outside [%v, %v]", ErrMalformed, t, MinPlausibleC, MaxPlausibleC)
+	}
+	if k := tl.NextRoot; k != nil {
+		if k.Kid == "" || k.Alg == "" || k.NBF != 0 || k.EXP != 0 {
+			return fmt.Errorf("%w: next_root needs kid and alg, and no nbf or exp", ErrMalformed)
+		}
+		if _, err := k.PublicKey(); err != nil {
+			return fmt.Errorf("next_root: %w", err)
+		}
 	}
 	seen := make(map[string]bool, len(tl.Issuers))
 	for i, e := range tl.Issuers {

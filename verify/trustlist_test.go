@@ -2,6 +2,7 @@ package verify
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,19 @@ func TestParseTrustList(t *testing.T) {
 	dupIss.Issuers = []IssuerEntry{w.tl.Issuers[0], w.tl.Issuers[0]}
 	badPolicy := w.tl
 	badPolicy.Policy.TempThresholdC = 3.73
+	announces := func(k JWK) TrustList {
+		tl := w.tl
+		tl.NextRoot = &k
+		return tl
+	}
+	nextNoKid := next.PublicJWK()
+	nextNoKid.Kid = ""
+	nextBadAlg := next.PublicJWK()
+	nextBadAlg.Alg = AlgES256
+	nextWithExp := next.PublicJWK()
+	nextWithExp.EXP = t0.Unix()
+	nextBadX := next.PublicJWK()
+	nextBadX.X = "AAAA"
 
 	tests := []struct {
 		name  string
@@ -46,6 +60,12 @@ func TestParseTrustList(t *testing.T) {
 		{"key alg disagrees with type", w.signTrust(t, badAlg), roots, ErrAlgNotAllowed},
 		{"repeated issuer", w.signTrust(t, dupIss), roots, ErrMalformed},
 		{"implausible threshold", w.signTrust(t, badPolicy), roots, ErrMalformed},
+		{"announces the next root", w.signTrust(t, announces(next.PublicJWK())), roots, nil},
+		{"next root without kid", w.signTrust(t, announces(nextNoKid)), roots, ErrMalformed},
+		{"next root alg disagrees with type", w.signTrust(t, announces(nextBadAlg)), roots, ErrAlgNotAllowed},
+		{"next root with exp", w.signTrust(t, announces(nextWithExp)), roots, ErrMalformed},
+		{"next root not a key", w.signTrust(t, announces(nextBadX)), roots, ErrMalformed},
+		{"next root with a private member", forgeNextRoot(t, w, `{"kty":"OKP","crv":"Ed25519","x":"`+next.PublicJWK().X+`","d":"AAAA","kid":"r","alg":"EdDSA"}`), roots, ErrPrivateKey},
 		{"header of 100 KB", forgeHeader(good, `{"alg":"EdDSA","typ":"hc-trust+jwt","x":"`+strings.Repeat("a", 100<<10)+`"}`), roots, ErrTooLarge},
 		{"tampered payload", tamper(good), roots, ErrBadSignature},
 		{"not a jws", "hello", roots, ErrMalformed},
@@ -59,6 +79,46 @@ func TestParseTrustList(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTrustListNextRoot: the announced next root comes back as sent, and
+// ParseTrustListRoot says which pinned root verified the list.
+func TestTrustListNextRoot(t *testing.T) {
+	w := newWorld(t)
+	next := mustSigner(t, "root-2", edKey("next root"))
+	tl := w.tl
+	k := next.PublicJWK()
+	tl.NextRoot = &k
+	pinned := []JWK{w.root.PublicJWK(), next.PublicJWK()}
+	got, by, err := ParseTrustListRoot(w.signTrust(t, tl), pinned, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.NextRoot == nil || *got.NextRoot != k || by != 0 {
+		t.Fatalf("next root %+v, verified by %d; want %+v by 0", got.NextRoot, by, k)
+	}
+	if _, by, err = ParseTrustListRoot(sign(t, next, TypTrustList, w.tl), pinned, t0); err != nil || by != 1 {
+		t.Fatalf("list from the next root: verified by %d, %v; want 1", by, err)
+	}
+	if _, by, err = ParseTrustListRoot(sign(t, next, TypTrustList, w.tl), pinned[:1], t0); !errors.Is(err, ErrBadSignature) || by != -1 {
+		t.Fatalf("list from an unpinned root: %d, %v", by, err)
+	}
+}
+
+// forgeNextRoot signs w's list with next_root set to raw JSON (which a
+// JWK value could not carry).
+func forgeNextRoot(t *testing.T, w *world, next string) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(claimsJSONAny(t, w.tl)), &m); err != nil {
+		t.Fatal(err)
+	}
+	m["next_root"] = json.RawMessage(next)
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signRaw(t, w.root, `{"alg":"EdDSA","typ":"hc-trust+jwt","kid":"root-1"}`, string(b))
 }
 
 // TestTrustListReplay: a replayed older list is still validly signed, so

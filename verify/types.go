@@ -116,6 +116,10 @@ type TrustList struct {
 	Seq     uint64        `json:"seq"`
 	Issuers []IssuerEntry `json:"issuers"`
 	Policy  Policy        `json:"policy"`
+	// NextRoot announces the root that will sign the lists after a root
+	// rotation, under the signature of the root in force, so that a
+	// terminal pins it before the first list it signs.
+	NextRoot *JWK `json:"next_root,omitempty"`
 }
 
 // RevocationEntry voids either one credential (JTI) or every credential of a

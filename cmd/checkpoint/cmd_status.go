@@ -43,8 +43,12 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	case err != nil:
 		fmt.Fprintf(w, "trust root:   error: %v\n", err)
 	default:
-		for _, r := range roots {
-			fmt.Fprintf(w, "trust root:   %s (%s)\n", r.Thumbprint(), r.Alg)
+		for i, r := range roots {
+			label := "trust root:  " // the root in force
+			if i > 0 {
+				label = "next root:   " // pinned ahead of a root rotation
+			}
+			fmt.Fprintf(w, "%s %s (%s)\n", label, r.Thumbprint(), r.Alg)
 		}
 	}
 	st := db.SyncStatus()

@@ -37,7 +37,8 @@ commands:
   serve         run the upstream HTTP service
   issue         issue a health code (prints it; --png writes its QR)
   enroll-code   make a one-time enrollment code for a terminal
-  root          print the trust root's public JWK (for checkpoint trust pin)
+  root          print the trust root's public JWK (for checkpoint trust pin);
+                --step prepare|rotate rotates the root
   trust-list    write the signed trust list (USB-stick path)
   revocations   write the signed revocation feed (USB-stick path)
   set-color     change the colour the platform holds for a person
@@ -290,23 +291,50 @@ func cmdEnrollCode(ctx context.Context, c *config, args []string) error {
 func cmdRoot(ctx context.Context, c *config, args []string) error {
 	fs := c.flags("root")
 	out := fs.String("out", "", "write to this file instead of stdout")
+	step := fs.String("step", "", "prepare: announce the next root in the trust list (again: print it); rotate: sign with it from now on")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var body []byte
+	if *step != "" && *step != "prepare" && *step != "rotate" {
+		fmt.Fprintln(c.stderr, "root: --step prepare or --step rotate (or neither: print the root in force)")
+		return exitError{2}
+	}
+	var k verify.JWK
 	err := c.withServer(func(s *upstream.Server) error {
 		var err error
-		body, err = json.Marshal(s.RootJWK())
+		switch {
+		case *step == "prepare":
+			k, err = s.PrepareRoot(ctx)
+		case *step == "rotate":
+			k, err = s.RotateRoot(ctx)
+		default:
+			k = s.RootJWK()
+		}
 		return err
 	}, func(a *adminClient) error {
-		var err error
-		body, err = a.get(ctx, wire.PathRoot)
-		return err
+		if *step != "" {
+			return a.call(ctx, http.MethodPost, wire.PathRoot+"?step="+*step, struct{}{}, &k)
+		}
+		body, err := a.get(ctx, wire.PathRoot)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(body, &k)
 	})
 	if err != nil {
 		return fmt.Errorf("root: %w", err)
 	}
-	return c.emit(*out, append(bytes.TrimSpace(body), '\n'))
+	body, err := json.Marshal(k)
+	if err != nil {
+		return fmt.Errorf("root: %w", err)
+	}
+	switch *step {
+	case "prepare":
+		fmt.Fprintf(c.stderr, "next root %s announced in the trust list; rotate once every terminal has synced\n", k.Kid)
+	case "rotate":
+		fmt.Fprintf(c.stderr, "trust lists and revocation feeds are now signed by root %s\n", k.Kid)
+	}
+	return c.emit(*out, append(body, '\n'))
 }
 
 func cmdTrustList(ctx context.Context, c *config, args []string) error {

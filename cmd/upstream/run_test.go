@@ -157,6 +157,13 @@ func TestCommandsThroughRunningServer(t *testing.T) {
 	if _, err := runCmd(t, context.Background(), "issuer-key", "--data", data, "--step", "prepare"); err != nil {
 		t.Fatalf("issuer-key through the server: %v", err)
 	}
+	next, err := runCmd(t, context.Background(), "root", "--data", data, "--step", "prepare")
+	if err != nil {
+		t.Fatalf("root --step prepare through the server: %v", err)
+	}
+	if k, err := verify.ParsePublicJWK([]byte(strings.TrimSpace(next))); err != nil || k.Kid == "" {
+		t.Fatalf("next root %q: %v", next, err)
+	}
 	if _, err := runCmd(t, context.Background(), "sightings", "--data", data); err != nil {
 		t.Fatalf("sightings through the server: %v", err)
 	}
@@ -188,5 +195,70 @@ func TestWriteQRReadable(t *testing.T) {
 		if got := decodePNG(t, path); got != text {
 			t.Fatalf("text %d (%d chars) read back as %.40q…", i, len(text), got)
 		}
+	}
+}
+
+// A root rotation the USB-stick way: prepare writes the next root (the
+// file a technician pins with `checkpoint trust pin ROOT NEXT`) and the
+// trust list announces it; rotate moves the signing to it.
+func TestRootCommands(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	jwkOf := func(out string) verify.JWK {
+		t.Helper()
+		k, err := verify.ParsePublicJWK([]byte(strings.TrimSpace(out)))
+		if err != nil {
+			t.Fatalf("%q: %v", out, err)
+		}
+		return k
+	}
+	trustList := func(roots ...verify.JWK) (*verify.TrustList, error) {
+		t.Helper()
+		out, err := runCmd(t, ctx, "trust-list", "--data", data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return verify.ParseTrustList(strings.TrimSpace(out), roots, time.Now())
+	}
+	out, err := runCmd(t, ctx, "root", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := jwkOf(out)
+	if _, err := runCmd(t, ctx, "root", "--data", data, "--step", "rotate"); err == nil || !strings.Contains(err.Error(), "prepare first") {
+		t.Fatalf("rotate before prepare: %v", err)
+	}
+	var ee exitError
+	if _, err := runCmd(t, ctx, "root", "--data", data, "--step", "soon"); !errors.As(err, &ee) || ee.code != 2 {
+		t.Fatalf("unknown step: %v, want exit status 2", err)
+	}
+
+	nextPath := filepath.Join(dir, "next.jwk")
+	if _, err := runCmd(t, ctx, "root", "--data", data, "--step", "prepare", "--out", nextPath); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(nextPath)
+	next := jwkOf(string(b))
+	if out, err := runCmd(t, ctx, "root", "--data", data, "--step", "prepare"); err != nil || jwkOf(out) != next {
+		t.Fatalf("prepare again: %v; want the same root", err)
+	}
+	tl, err := trustList(old)
+	if err != nil || tl.NextRoot == nil || *tl.NextRoot != next {
+		t.Fatalf("trust list after prepare: %v, next root %+v", err, tl)
+	}
+
+	out, err = runCmd(t, ctx, "root", "--data", data, "--step", "rotate")
+	if err != nil || jwkOf(out) != next {
+		t.Fatalf("rotate: %v", err)
+	}
+	if out, err := runCmd(t, ctx, "root", "--data", data); err != nil || jwkOf(out) != next {
+		t.Fatalf("root after the rotation: %v", err)
+	}
+	if _, err := trustList(old); !errors.Is(err, verify.ErrBadSignature) {
+		t.Fatalf("trust list against the old root: %v", err)
+	}
+	if tl, err := trustList(next); err != nil || tl.NextRoot != nil {
+		t.Fatalf("trust list against the new root: %v", err)
 	}
 }

@@ -23,7 +23,7 @@ import (
 // POST /v1/reports (device token), GET /v1/root, GET /healthz. Admin
 // endpoints, which need the admin token: POST /v1/codes,
 // POST /v1/enrollment-codes, POST /v1/person-color, POST /v1/device-revoke,
-// GET /v1/snapshot, GET /v1/sightings, POST /v1/issuer-key.
+// GET /v1/snapshot, GET /v1/sightings, POST /v1/issuer-key, POST /v1/root.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+wire.PathHealth, s.handleHealth)
@@ -38,7 +38,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+wire.PathDeviceRevoke, s.admin(s.handleDeviceRevoke))
 	mux.HandleFunc("GET "+wire.PathFullSnapshot, s.admin(s.handleFullSnapshot))
 	mux.HandleFunc("GET "+wire.PathSightings, s.admin(s.handleSightings))
-	mux.HandleFunc("POST "+wire.PathIssuerKey, s.admin(s.handleIssuerKey))
+	mux.HandleFunc("POST "+wire.PathIssuerKey, s.admin(s.handleSteps(s.PrepareIssuerKey, s.RotateIssuerKey)))
+	mux.HandleFunc("POST "+wire.PathRoot, s.admin(s.handleSteps(s.PrepareRoot, s.RotateRoot)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The Date header is the upstream's clock (the injected one),
 		// which terminals measure their own against.
@@ -53,7 +54,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", wire.MediaJWK)
-	body, _ := json.Marshal(s.rootJWK)
+	body, _ := json.Marshal(s.RootJWK())
 	s.writeBody(w, r, http.StatusOK, body)
 }
 
@@ -130,7 +131,7 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusCreated, wire.EnrollResponse{DeviceID: id, Root: s.rootJWK})
+	s.writeJSON(w, r, http.StatusCreated, wire.EnrollResponse{DeviceID: id, Root: s.RootJWK()})
 }
 
 func (s *Server) handleReports(w http.ResponseWriter, r *http.Request) {
@@ -254,22 +255,26 @@ func (s *Server) handleSightings(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, list)
 }
 
-func (s *Server) handleIssuerKey(w http.ResponseWriter, r *http.Request) {
-	var k verify.JWK
-	var err error
-	switch step := r.URL.Query().Get("step"); step {
-	case "prepare":
-		k, err = s.PrepareIssuerKey(r.Context())
-	case "rotate":
-		k, err = s.RotateIssuerKey(r.Context())
-	default:
-		err = fmt.Errorf("%w: step must be prepare or rotate", ErrBadRequest)
+// handleSteps serves a key rotation's two steps, ?step=prepare and
+// ?step=rotate, answering with the key's public JWK.
+func (s *Server) handleSteps(prepare, rotate func(context.Context) (verify.JWK, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var k verify.JWK
+		var err error
+		switch step := r.URL.Query().Get("step"); step {
+		case "prepare":
+			k, err = prepare(r.Context())
+		case "rotate":
+			k, err = rotate(r.Context())
+		default:
+			err = fmt.Errorf("%w: step must be prepare or rotate", ErrBadRequest)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.writeJSON(w, r, http.StatusOK, k)
 	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, k)
 }
 
 func bearer(r *http.Request) (string, bool) {

@@ -211,7 +211,7 @@ func (s *Server) Revocations(ctx context.Context, from uint64) (Feed, error) {
 	if snapshot {
 		return s.SnapshotPage(ctx, feed.To, "")
 	}
-	jws, err := s.root.Sign(verify.TypRevocations, feed)
+	jws, err := s.rootKey().Sign(verify.TypRevocations, feed)
 	if err != nil {
 		return Feed{}, fmt.Errorf("revocations: sign: %w", err)
 	}
@@ -291,7 +291,7 @@ func (s *Server) snapshot(ctx context.Context, seq uint64, after string, pageSiz
 	if err != nil {
 		return Feed{}, fmt.Errorf("snapshot: %w", err)
 	}
-	jws, err := s.root.Sign(verify.TypRevocations, feed)
+	jws, err := s.rootKey().Sign(verify.TypRevocations, feed)
 	if err != nil {
 		return Feed{}, fmt.Errorf("snapshot: sign: %w", err)
 	}

@@ -36,6 +36,7 @@ var (
 	bucketTokenExp  = []byte("token.exp")  // forget-after (8 BE) + jti → nil, for pruning
 
 	keyRootSeed   = []byte("root.seed")
+	keyRootNext   = []byte("root.next")      // a root announced in the trust list ahead of use
 	keyIssuerSeed = []byte("issuer.seed")    // the current issuer key
 	keyRetired    = []byte("issuer.retired") // JSON: public JWKs of retired issuer keys, with exp
 	keyNextSeed   = []byte("issuer.next")    // a key published in the trust list ahead of use
@@ -77,10 +78,10 @@ type Server struct {
 	pageSize   int
 	adminToken string
 
-	root    *verify.Signer
-	rootJWK verify.JWK
-
-	keyMu     gosync.RWMutex // guards the issuer key, which RotateIssuerKey replaces
+	keyMu     gosync.RWMutex // guards the keys, which the Rotate methods replace
+	root      *verify.Signer
+	rootJWK   verify.JWK
+	rootNext  *verify.Signer // announced, not yet signing; nil if none
 	issuer    *verify.Signer
 	issuerJWK verify.JWK
 	next      *verify.Signer // published, not yet signing; nil if none
@@ -184,7 +185,7 @@ func Open(path string, opts ...Option) (*Server, error) {
 
 // init creates the buckets and, on first start, the keys and admin token.
 func (s *Server) init() error {
-	var rootSeed, issuerSeed, nextSeed []byte
+	var rootSeed, rootNextSeed, issuerSeed, nextSeed []byte
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bucketMeta, bucketPersons, bucketRevLog, bucketRevState, bucketReports,
 			bucketSightings, bucketDevices, bucketEnroll, bucketTokenJTI, bucketTokenExp} {
@@ -211,6 +212,9 @@ func (s *Server) init() error {
 		if v := meta.Get(keyNextSeed); v != nil {
 			nextSeed = append([]byte(nil), v...)
 		}
+		if v := meta.Get(keyRootNext); v != nil {
+			rootNextSeed = append([]byte(nil), v...)
+		}
 		if v := meta.Get(keyRetired); v != nil {
 			if err := json.Unmarshal(v, &s.retired); err != nil {
 				return fmt.Errorf("retired issuer keys: %w", err)
@@ -221,28 +225,34 @@ func (s *Server) init() error {
 	if err != nil {
 		return fmt.Errorf("initialise: %w", err)
 	}
-	rootKey := ed25519.NewKeyFromSeed(rootSeed)
-	if s.root, err = verify.NewSigner(keyID(rootKey.Public().(ed25519.PublicKey)), rootKey); err != nil {
-		return fmt.Errorf("root signer: %w", err)
+	if s.root, err = seedSigner(rootSeed); err != nil {
+		return err
 	}
 	s.rootJWK = s.root.PublicJWK()
-	if s.issuer, err = issuerSigner(issuerSeed); err != nil {
+	if rootNextSeed != nil {
+		if s.rootNext, err = seedSigner(rootNextSeed); err != nil {
+			return err
+		}
+	}
+	if s.issuer, err = seedSigner(issuerSeed); err != nil {
 		return err
 	}
 	s.issuerJWK = s.issuer.PublicJWK()
 	if nextSeed != nil {
-		if s.next, err = issuerSigner(nextSeed); err != nil {
+		if s.next, err = seedSigner(nextSeed); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func issuerSigner(seed []byte) (*verify.Signer, error) {
+// seedSigner is the Ed25519 signer of a stored seed, its kid derived from
+// the public key.
+func seedSigner(seed []byte) (*verify.Signer, error) {
 	key := ed25519.NewKeyFromSeed(seed)
 	sg, err := verify.NewSigner(keyID(key.Public().(ed25519.PublicKey)), key)
 	if err != nil {
-		return nil, fmt.Errorf("issuer signer: %w", err)
+		return nil, fmt.Errorf("signer: %w", err)
 	}
 	return sg, nil
 }
@@ -265,7 +275,7 @@ func (s *Server) PrepareIssuerKey(ctx context.Context) (verify.JWK, error) {
 	if _, err := crand.Read(seed); err != nil {
 		return verify.JWK{}, err
 	}
-	sg, err := issuerSigner(seed)
+	sg, err := seedSigner(seed)
 	if err != nil {
 		return verify.JWK{}, err
 	}
@@ -364,9 +374,6 @@ func randomToken(n int) string {
 
 // Close closes the file.
 func (s *Server) Close() error { return s.db.Close() }
-
-// RootJWK is the trust root's public key: what a terminal pins.
-func (s *Server) RootJWK() verify.JWK { return s.rootJWK }
 
 // IssuerJWK is the current issuer key as the trust list lists it.
 func (s *Server) IssuerJWK() verify.JWK {

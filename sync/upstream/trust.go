@@ -23,16 +23,24 @@ type signedTrust struct {
 // trustContent is what a trust list's seq versions: when it changes, seq
 // goes up.
 type trustContent struct {
-	Issuers []verify.IssuerEntry `json:"issuers"`
-	Policy  verify.Policy        `json:"policy"`
+	Root     string               `json:"root"` // the signing root's kid
+	Issuers  []verify.IssuerEntry `json:"issuers"`
+	Policy   verify.Policy        `json:"policy"`
+	NextRoot *verify.JWK          `json:"next_root,omitempty"`
 }
 
 // trustContent is what the trust list says at now: the current issuer key,
 // the prepared next one, and the retired ones whose codes may still be
-// valid. Called with trustMu
-// held.
-func (s *Server) trustContent(now time.Time) trustContent {
+// valid; the next root if one is announced; and the root that signs it.
+// Called with trustMu held.
+func (s *Server) trustContent(now time.Time) (trustContent, *verify.Signer) {
 	s.keyMu.RLock()
+	root := s.root
+	var nextRoot *verify.JWK
+	if s.rootNext != nil {
+		k := s.rootNext.PublicJWK()
+		nextRoot = &k
+	}
 	keys := []verify.JWK{s.issuerJWK}
 	if s.next != nil {
 		keys = append(keys, s.next.PublicJWK())
@@ -44,14 +52,16 @@ func (s *Server) trustContent(now time.Time) trustContent {
 	}
 	s.keyMu.RUnlock()
 	return trustContent{
+		Root: root.Kid(),
 		Issuers: []verify.IssuerEntry{{
 			Iss:            s.issuerIss,
 			Name:           s.issuerName,
 			Keys:           keys,
 			GrayAfterHours: s.grayAfter,
 		}},
-		Policy: s.policy,
-	}
+		Policy:   s.policy,
+		NextRoot: nextRoot,
+	}, root
 }
 
 // trustList returns the signed trust list in force, signing a new one when
@@ -61,7 +71,7 @@ func (s *Server) trustList() (signedTrust, error) {
 	now := s.now()
 	s.trustMu.Lock()
 	defer s.trustMu.Unlock()
-	content := s.trustContent(now)
+	content, root := s.trustContent(now)
 	cj, err := json.Marshal(content)
 	if err != nil {
 		return signedTrust{}, fmt.Errorf("trust list: %w", err)
@@ -79,7 +89,7 @@ func (s *Server) trustList() (signedTrust, error) {
 		changed := !bytes.Equal(meta.Get(keyTrustHash), hash[:])
 		if !changed {
 			if old := meta.Get(keyTrustJWS); old != nil {
-				if tl, err := verify.ParseTrustList(string(old), []verify.JWK{s.rootJWK}, now); err == nil &&
+				if tl, err := verify.ParseTrustList(string(old), []verify.JWK{root.PublicJWK()}, now); err == nil &&
 					time.Unix(tl.Exp, 0).Sub(now) > s.trustTTL/2 {
 					jws, exp = string(old), time.Unix(tl.Exp, 0)
 					return nil
@@ -90,15 +100,16 @@ func (s *Server) trustList() (signedTrust, error) {
 		}
 		exp = time.Unix(now.Add(s.trustTTL).Unix(), 0)
 		tl := verify.TrustList{
-			Iss:     s.rootIss,
-			Iat:     now.Unix(),
-			Exp:     exp.Unix(),
-			Seq:     seq,
-			Issuers: content.Issuers,
-			Policy:  content.Policy,
+			Iss:      s.rootIss,
+			Iat:      now.Unix(),
+			Exp:      exp.Unix(),
+			Seq:      seq,
+			Issuers:  content.Issuers,
+			Policy:   content.Policy,
+			NextRoot: content.NextRoot,
 		}
 		var err error
-		if jws, err = s.root.Sign(verify.TypTrustList, tl); err != nil {
+		if jws, err = root.Sign(verify.TypTrustList, tl); err != nil {
 			return err
 		}
 		if err := meta.Put(keyTrustSeq, u64(seq)); err != nil {

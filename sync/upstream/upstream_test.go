@@ -446,6 +446,11 @@ func TestHTTPConditionalGzipAndAdmin(t *testing.T) {
 		{"revoke unknown device", wire.PathDeviceRevoke, s.AdminToken(), `{"device_id":"dev-x"}`, 401},
 		{"reports without token", wire.PathReports, "", `{"reports":[]}`, 401},
 		{"enroll garbage", wire.PathEnroll, "", `{"code":`, 400},
+		{"issuer key, unknown step", wire.PathIssuerKey + "?step=now", s.AdminToken(), "", 400},
+		{"root step without token", wire.PathRoot + "?step=prepare", "", "", 401},
+		{"root, unknown step", wire.PathRoot + "?step=now", s.AdminToken(), "", 400},
+		{"root rotation not prepared", wire.PathRoot + "?step=rotate", s.AdminToken(), "", 400},
+		{"root prepare", wire.PathRoot + "?step=prepare", s.AdminToken(), "", 200},
 	}
 	for _, tt := range admin {
 		t.Run(tt.name, func(t *testing.T) {
@@ -543,5 +548,81 @@ func TestIssuerKeyRotation(t *testing.T) {
 	clk.add(25 * time.Hour)
 	if tl, _ := parseTrust(t, s, clk.now()); tl.Seq != 4 || len(tl.Issuers[0].Keys) != 1 || tl.Issuers[0].Keys[0].Kid != next.Kid {
 		t.Fatalf("once the old codes expired: seq %d, keys %+v", tl.Seq, tl.Issuers[0].Keys)
+	}
+}
+
+// Root rotation: the next root is announced in a list the old root signs;
+// after the rotation the lists and feeds are signed by the new root alone,
+// and a rotation without an announced root is refused.
+func TestRootRotation(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "up.db")
+	clk := newClock()
+	s := open(t, path, WithClock(clk.now))
+	old := s.RootJWK()
+	if _, err := s.RotateRoot(ctx); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("rotate before prepare: %v, want ErrBadRequest", err)
+	}
+	feedSignedBy := func(root verify.JWK) error {
+		f, err := s.Revocations(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = verify.ParseRevocationFeed(f.JWS, []verify.JWK{root})
+		return err
+	}
+
+	next, err := s.PrepareRoot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := s.PrepareRoot(ctx); err != nil || again != next {
+		t.Fatalf("prepare again: %v, %s; want the same root %s", err, again.Kid, next.Kid)
+	}
+	tl, _ := parseTrust(t, s, clk.now()) // still signed by the old root
+	if tl.Seq != 2 || tl.NextRoot == nil || *tl.NextRoot != next || s.RootJWK() != old {
+		t.Fatalf("after prepare: seq %d, next root %+v, root %s", tl.Seq, tl.NextRoot, s.RootJWK().Kid)
+	}
+	if err := feedSignedBy(old); err != nil {
+		t.Fatalf("feed before the rotation: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path, WithClock(clk.now))
+	if tl, _ := parseTrust(t, s, clk.now()); tl.Seq != 2 || tl.NextRoot == nil || *tl.NextRoot != next {
+		t.Fatalf("restart lost the announced root: seq %d, %+v", tl.Seq, tl.NextRoot)
+	}
+
+	cur, err := s.RotateRoot(ctx)
+	if err != nil || cur != next || s.RootJWK() != next {
+		t.Fatalf("rotate: %v, %s; want %s", err, cur.Kid, next.Kid)
+	}
+	jws, err := s.TrustList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := verify.ParseTrustList(jws, []verify.JWK{old}, clk.now()); !errors.Is(err, verify.ErrBadSignature) {
+		t.Fatalf("list after the rotation checked against the old root: %v", err)
+	}
+	tl, _ = parseTrust(t, s, clk.now())
+	if tl.Seq != 3 || tl.NextRoot != nil {
+		t.Fatalf("after rotate: seq %d, next root %+v", tl.Seq, tl.NextRoot)
+	}
+	if err := feedSignedBy(next); err != nil {
+		t.Fatalf("feed after the rotation: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path, WithClock(clk.now))
+	if s.RootJWK() != next {
+		t.Fatal("the rotation did not survive a restart")
+	}
+	if tl, _ := parseTrust(t, s, clk.now()); tl.Seq != 3 {
+		t.Fatalf("restart changed the trust list: seq %d", tl.Seq)
+	}
+	if _, err := s.RotateRoot(ctx); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("second rotate without prepare: %v", err)
 	}
 }

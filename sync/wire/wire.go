@@ -21,7 +21,7 @@ const (
 	PathRevocations     = "/v1/revocations"
 	PathEnroll          = "/v1/enroll"
 	PathReports         = "/v1/reports"
-	PathRoot            = "/v1/root"
+	PathRoot            = "/v1/root" // GET: the root in force; admin: POST ?step=prepare|rotate
 	PathHealth          = "/healthz"
 	PathCodes           = "/v1/codes"            // admin
 	PathEnrollmentCodes = "/v1/enrollment-codes" // admin
