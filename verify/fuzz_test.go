@@ -26,6 +26,10 @@ func fuzzSeeds(t testing.TB) map[string][]string {
 	nc.Iss = "640000"
 	es := sign(t, w.es, TypCredential, nc)
 	tlJSON, _ := json.Marshal(w.tl)
+	announcing := w.tl
+	nextRoot := mustSigner(t, "root-2", edKey("next root")).PublicJWK()
+	announcing.NextRoot = &nextRoot
+	tlNextJSON, _ := json.Marshal(announcing)
 	feed := RevocationFeed{Iss: "yanma-root", Iat: t0.Unix(), From: 1, To: 3,
 		Entries: []RevocationEntry{{JTI: "j-1"}, {SH: HashPerson("450000", "p-0001").String(), Before: t0.Unix()}}}
 	feedJSON, _ := json.Marshal(feed)
@@ -41,7 +45,7 @@ func fuzzSeeds(t testing.TB) map[string][]string {
 			`{"iss":"450000","sub":"p","jti":"j","iat":1,"exp":2,"col":"green","nam":"\u5f20*","x":[{"a":null},true,1.5e3]}`,
 			`{"col":"red","col":"green"}`, `[[[[]]]]`, "{\"nam\":\"\xff\"}",
 		},
-		"FuzzTrustList": {string(tlJSON), `{"iss":"r","iat":1,"exp":2,"seq":1,"issuers":null,"policy":{}}`, w.signTrust(t, w.tl)},
+		"FuzzTrustList": {string(tlJSON), `{"iss":"r","iat":1,"exp":2,"seq":1,"issuers":null,"policy":{}}`, w.signTrust(t, w.tl), string(tlNextJSON)},
 		"FuzzRevocationFeed": {string(feedJSON), `{"iss":"r","iat":1,"from":0,"to":0,"full":true,"entries":[]}`,
 			sign(t, w.root, TypRevocations, feed)},
 	}
@@ -184,6 +188,11 @@ func FuzzTrustList(f *testing.F) {
 		}
 		if time.Unix(tl.Exp, 0).Before(t0) {
 			t.Fatal("accepted an expired list")
+		}
+		if k := tl.NextRoot; k != nil {
+			if _, err := k.PublicKey(); err != nil || k.Kid == "" {
+				t.Fatalf("accepted an unusable next root %+v: %v", *k, err)
+			}
 		}
 	})
 }
