@@ -379,3 +379,47 @@ func stripAges(s string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestRootRotationThroughSync: the kiosk's own commands follow a root
+// rotation: `status` shows the next root once a sync brought the
+// announcement, and the new root alone after the rotation; codes verify
+// throughout.
+func TestRootRotationThroughSync(t *testing.T) {
+	up := startUpstream(t)
+	term := enrolledTerminal(t, up)
+	green := issue(t, up, "rot-1", verify.Green)
+	rootLines := func() []string {
+		t.Helper()
+		var lines []string
+		for _, l := range strings.Split(term.mustRun("", "status"), "\n") {
+			if strings.HasPrefix(l, "trust root:") || strings.HasPrefix(l, "next root:") {
+				lines = append(lines, l)
+			}
+		}
+		return lines
+	}
+	if got := rootLines(); len(got) != 1 || !strings.HasPrefix(got[0], "trust root:") {
+		t.Fatalf("before: %q", got)
+	}
+	next, err := up.srv.PrepareRoot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	term.mustRun("", "sync")
+	if got := rootLines(); len(got) != 2 || !strings.HasPrefix(got[1], "next root:") || !strings.Contains(got[1], next.Thumbprint()) {
+		t.Fatalf("after the announcement: %q, want the next root %s second", got, next.Thumbprint())
+	}
+	if _, err := up.srv.RotateRoot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	term.mustRun("", "sync")
+	if got := rootLines(); len(got) != 1 || !strings.Contains(got[0], next.Thumbprint()) {
+		t.Fatalf("after the rotation: %q, want the new root alone", got)
+	}
+	fresh := issue(t, up, "rot-2", verify.Green)
+	for _, code := range []string{green, fresh} {
+		if _, err := term.run("", "verify", code); err != nil {
+			t.Fatalf("a code does not verify after the rotation: %v", err)
+		}
+	}
+}
