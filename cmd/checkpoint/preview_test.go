@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"image"
@@ -78,10 +79,26 @@ func TestPreviewWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The kiosk opens its window once per process, and OpenCV's Qt window
+	// system serves only the OS thread that first used it: a second window
+	// in one process (go test -count=2) would wait forever. So the run is a
+	// child process of its own, this test binary acting as checkpoint.
+	cmd := exec.Command(os.Args[0], "--data", term.dataDir, "--upstream", term.url, "--lang", "en", "--log-level", "warn",
+		"run", "--offline", "--preview", "--hold", "4s", "--ui", "json", "--source", "file:"+video)
+	cmd.Env = append(os.Environ(), "YANMA_TEST_AS_CHECKPOINT=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
 	done := make(chan error, 1)
-	go func() {
-		_, err := term.run("", "run", "--offline", "--preview", "--hold", "4s", "--ui", "json", "--source", "file:"+video)
-		done <- err
+	go func() { done <- cmd.Wait() }()
+	exited := false
+	defer func() {
+		if !exited {
+			cmd.Process.Kill()
+			<-done
+		}
 	}()
 
 	var best float64
@@ -91,8 +108,9 @@ loop:
 	for {
 		select {
 		case err := <-done:
+			exited = true
 			if err != nil {
-				t.Fatalf("run --preview: %v", err)
+				t.Fatalf("run --preview: %v\n%s", err, stderr.String())
 			}
 			break loop
 		case <-deadline:
