@@ -12,7 +12,10 @@ import (
 )
 
 // PinRoots replaces the pinned trust roots (one, or two during a root
-// rotation). Each must be a public key verify can use.
+// rotation). Each must be a public key verify can use. The trust list held
+// stays only if one of the new roots signed it: the roots it replaces are
+// no longer trusted, so neither is their list, and codes are refused as
+// no_trust_list until a list from the new roots is imported or pulled.
 func (db *DB) PinRoots(roots ...verify.JWK) error {
 	if len(roots) == 0 {
 		return fmt.Errorf("pin roots: %w: none given", verify.ErrMalformed)
@@ -22,10 +25,35 @@ func (db *DB) PinRoots(roots ...verify.JWK) error {
 			return fmt.Errorf("pin roots: root %d: %w", i, err)
 		}
 	}
-	err := db.updateState(func(tx *bolt.Tx, _ *state) error {
-		return putJSON(tx.Bucket(bucketMeta), keyRoots, roots)
-	}, nil)
-	return wrapWrite("pin roots", err)
+	dropped, droppedSeq := false, uint64(0)
+	err := db.updateState(func(tx *bolt.Tx, st *state) error {
+		meta := tx.Bucket(bucketMeta)
+		if tok := meta.Get(keyTrustJWS); tok != nil {
+			// Checked as of its own iat: only the signature matters here.
+			_, err := verify.ParseTrustList(string(tok), roots, time.Unix(st.TrustIat, 0))
+			if errors.Is(err, verify.ErrBadSignature) {
+				for _, k := range [][]byte{keyTrust, keyTrustJWS} {
+					if err := meta.Delete(k); err != nil {
+						return err
+					}
+				}
+				dropped, droppedSeq = true, st.TrustSeq
+				st.TrustSeq, st.TrustIat, st.TrustAsOf = 0, 0, time.Time{}
+			}
+		}
+		return putJSON(meta, keyRoots, roots)
+	}, func() {
+		if dropped {
+			db.trust.Store(nil)
+		}
+	})
+	if err != nil {
+		return wrapWrite("pin roots", err)
+	}
+	if dropped {
+		db.log.Warn("trust list dropped: no newly pinned root signed it", "seq", droppedSeq)
+	}
+	return nil
 }
 
 // Roots returns the pinned roots (none: ErrNotPinned).

@@ -312,3 +312,44 @@ func TestBootstrap(t *testing.T) {
 		})
 	}
 }
+
+// TestPinOtherRootDropsList: pinning roots that did not sign the trust list
+// held drops it (the codes it vouches for are no longer trusted), across a
+// restart too; pinning a set that includes its signer keeps it.
+func TestPinOtherRootDropsList(t *testing.T) {
+	root, other := newAuthority(t, "root-1"), newAuthority(t, "other")
+	db := openTest(t)
+	if err := db.PinRoots(root.jwk()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ImportTrustList(root.trustList(t, 9, testT0), testT0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PinRoots(other.jwk(), root.jwk()); err != nil {
+		t.Fatal(err)
+	}
+	if tl, err := db.Trust(); err != nil || tl.Seq != 9 {
+		t.Fatalf("pinning a set with the list's signer: %v, %v", tl, err)
+	}
+	if err := db.PinRoots(other.jwk()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if i == 1 {
+			db = reopen(t, db)
+		}
+		if _, err := db.Trust(); !errors.Is(err, verify.ErrNoTrustList) {
+			t.Fatalf("%d: trust list after pinning another root: %v, want ErrNoTrustList", i, err)
+		}
+		if _, err := db.TrustListToken(); !errors.Is(err, verify.ErrNoTrustList) {
+			t.Fatalf("%d: token after pinning another root: %v", i, err)
+		}
+		if st := db.SyncStatus(); db.TrustSeq() != 0 || !st.TrustAsOf.IsZero() {
+			t.Fatalf("%d: status after the drop: seq %d, %+v", i, db.TrustSeq(), st)
+		}
+	}
+	// The new root's list, with a lower seq, is not a replay.
+	if _, err := db.ImportTrustList(other.trustList(t, 1, testT0), testT0); err != nil {
+		t.Fatalf("the new root's first list: %v", err)
+	}
+}

@@ -288,23 +288,21 @@ func (s *Server) PrepareIssuerKey(ctx context.Context) (verify.JWK, error) {
 	return sg.PublicJWK(), nil
 }
 
-// RotateIssuerKey signs every code from now on with the prepared key
-// (PrepareIssuerKey; one is made here if none was, and then terminals that
-// have not synced since see unknown_key for the new codes). The old key
-// stays in the trust list until the last code it signed has expired (its
-// JWK carries that exp), so codes already on phones keep verifying. It
-// returns the new current key.
+// RotateIssuerKey signs every code from now on with the key
+// PrepareIssuerKey published. Without one it refuses (ErrBadRequest): a key
+// no terminal has seen would make every new code unknown_key at every
+// terminal that has not synced since. The old key stays in the trust list
+// until the last code it signed has expired (its JWK carries that exp), so
+// codes already on phones keep verifying. It returns the new current key.
 func (s *Server) RotateIssuerKey(ctx context.Context) (verify.JWK, error) {
-	if s.pendingNext() == nil {
-		if _, err := s.PrepareIssuerKey(ctx); err != nil {
-			return verify.JWK{}, err
-		}
-	}
 	if err := ctx.Err(); err != nil {
 		return verify.JWK{}, err
 	}
 	s.keyMu.Lock()
 	defer s.keyMu.Unlock()
+	if s.next == nil {
+		return verify.JWK{}, fmt.Errorf("rotate issuer key: %w: no next key published (prepare first, then wait until the terminals have synced)", ErrBadRequest)
+	}
 	old := s.issuerJWK
 	old.EXP = s.now().Add(s.codeTTL).Unix() + 1
 	retired := append(slices.Clone(s.retired), old)
@@ -329,12 +327,6 @@ func (s *Server) RotateIssuerKey(ctx context.Context) (verify.JWK, error) {
 	s.issuer, s.issuerJWK, s.next, s.retired = next, next.PublicJWK(), nil, retired
 	s.log.Info("issuer key rotated", "kid", s.issuerJWK.Kid, "old_kid", old.Kid, "old_until", time.Unix(old.EXP, 0).UTC())
 	return s.issuerJWK, nil
-}
-
-func (s *Server) pendingNext() *verify.Signer {
-	s.keyMu.RLock()
-	defer s.keyMu.RUnlock()
-	return s.next
 }
 
 // signer is the current issuer key.

@@ -447,6 +447,7 @@ func TestHTTPConditionalGzipAndAdmin(t *testing.T) {
 		{"reports without token", wire.PathReports, "", `{"reports":[]}`, 401},
 		{"enroll garbage", wire.PathEnroll, "", `{"code":`, 400},
 		{"issuer key, unknown step", wire.PathIssuerKey + "?step=now", s.AdminToken(), "", 400},
+		{"issuer key rotation not prepared", wire.PathIssuerKey + "?step=rotate", s.AdminToken(), "", 400},
 		{"root step without token", wire.PathRoot + "?step=prepare", "", "", 401},
 		{"root, unknown step", wire.PathRoot + "?step=now", s.AdminToken(), "", 400},
 		{"root rotation not prepared", wire.PathRoot + "?step=rotate", s.AdminToken(), "", 400},
@@ -511,6 +512,9 @@ func TestIssuerKeyRotation(t *testing.T) {
 	}
 	a, _ := s.Issue(ctx, PersonRequest{Sub: "a"})
 	first := kidOf(a)
+	if _, err := s.RotateIssuerKey(ctx); !errors.Is(err, ErrBadRequest) {
+		t.Fatalf("rotate before prepare: %v, want ErrBadRequest", err)
+	}
 
 	next, err := s.PrepareIssuerKey(ctx)
 	if err != nil {
