@@ -67,7 +67,7 @@ func cmdDecode(ctx context.Context, e *env, args []string) error {
 				return ctx.Err()
 			}
 			// One unreadable file must not hide the others' results.
-			fmt.Fprintf(e.stderr, "checkpoint decode: %s: %v\n", path, err)
+			fmt.Fprintf(e.stderr, "checkpoint: %v\n", err) // it names the file
 			failed++
 		}
 	}

@@ -135,7 +135,7 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	if err := c.Enroll(ctx, fs.Arg(0)); err != nil {
-		return fmt.Errorf("enroll: %w", err)
+		return err // a *sync.Error, which names the step
 	}
 	url := e.upstreamURL()
 	if err := os.WriteFile(e.upstreamFile(), []byte(url+"\n"), 0o600); err != nil {
