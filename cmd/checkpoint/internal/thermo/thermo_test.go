@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -199,4 +200,127 @@ func TestUnpluggedAndClosed(t *testing.T) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
 	})
+}
+
+// plug points the stable path link (what /dev/serial/by-id/… is) at a new
+// pseudo-terminal: a thermometer plugged in. Closing the master it returns
+// unplugs it.
+func plug(t *testing.T, link string) *os.File {
+	t.Helper()
+	master, slave := openPTY(t)
+	tmp := link + ".new"
+	if err := os.Symlink(slave, tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, link); err != nil {
+		t.Fatal(err)
+	}
+	return master
+}
+
+// deviceEvents records WithReconnect's callbacks for a test to wait on.
+type deviceEvents struct {
+	mu     sync.Mutex
+	events []bool // lost?
+	ch     chan struct{}
+}
+
+func newDeviceEvents() *deviceEvents { return &deviceEvents{ch: make(chan struct{}, 16)} }
+
+func (d *deviceEvents) on(lost bool, err error) {
+	d.mu.Lock()
+	d.events = append(d.events, lost)
+	d.mu.Unlock()
+	d.ch <- struct{}{}
+}
+
+// next waits for the next event and says whether it was a loss.
+func (d *deviceEvents) next(t *testing.T) bool {
+	t.Helper()
+	select {
+	case <-d.ch:
+	case <-time.After(20 * time.Second): // bounds a hang; not a measurement
+		t.Fatal("no device event")
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.events[len(d.events)-1]
+}
+
+// TestReconnect: with WithReconnect a thermometer missing at start (a USB
+// device enumerated after the kiosk started) is waited for, and one that
+// is unplugged is opened again when it is back; readings flow each time.
+func TestReconnect(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "usb-thermometer")
+	ev := newDeviceEvents()
+	th := open(t, link, WithReconnect(10*time.Millisecond, ev.on))
+	if !ev.next(t) {
+		t.Fatal("first event is not the loss")
+	}
+	got := make(chan string, 1)
+	go func() {
+		text, err := temperature(t, th)
+		if err != nil {
+			text = err.Error()
+		}
+		got <- text
+	}()
+	master := plug(t, link)
+	if ev.next(t) {
+		t.Fatal("plugging in was not heard")
+	}
+	if _, err := master.Write([]byte("36.6\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if text := <-got; text != "36.6" {
+		t.Fatalf("first reading: %q", text)
+	}
+
+	master.Close() // unplugged
+	if !ev.next(t) {
+		t.Fatal("unplugging was not heard")
+	}
+	master = plug(t, link)
+	if ev.next(t) {
+		t.Fatal("plugging in again was not heard")
+	}
+	if _, err := master.Write([]byte("37.9\n")); err != nil {
+		t.Fatal(err)
+	}
+	if text, err := temperature(t, th); err != nil || text != "37.9" {
+		t.Fatalf("reading after the replug: %q, %v", text, err)
+	}
+}
+
+// TestReconnectRefusesMistakes: waiting is for a device not there yet; a
+// path that is no serial device, or a baud rate termios cannot set, is the
+// installer's mistake and refused at once.
+func TestReconnectRefusesMistakes(t *testing.T) {
+	_, slave := openPTY(t)
+	for _, tc := range []struct {
+		path string
+		baud int
+	}{{os.DevNull, 9600}, {slave, 12345}} {
+		if th, err := Open(context.Background(), tc.path, tc.baud, WithReconnect(time.Millisecond, nil)); err == nil {
+			th.Close()
+			t.Errorf("%s at %d: opened", tc.path, tc.baud)
+		}
+	}
+}
+
+// TestCloseWhileAway: Close ends a Temperature waiting for a device that is
+// away.
+func TestCloseWhileAway(t *testing.T) {
+	th, err := Open(context.Background(), filepath.Join(t.TempDir(), "nope"), 9600, WithReconnect(time.Millisecond, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { _, err := temperature(t, th); errc <- err }()
+	if err := th.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; !errors.Is(err, ErrClosed) {
+		t.Fatalf("err = %v, want ErrClosed", err)
+	}
 }
