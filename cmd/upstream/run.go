@@ -238,13 +238,14 @@ func cmdIssue(ctx context.Context, c *config, args []string) error {
 	if err != nil {
 		return fmt.Errorf("issue: %w", err)
 	}
+	// Printed first: the code is issued now, whatever becomes of its PNG.
+	fmt.Fprintln(c.stdout, cred)
 	if *pngOut != "" {
 		if err := writeQR(*pngOut, cred, *size); err != nil {
-			return fmt.Errorf("issue: %w", err)
+			return fmt.Errorf("issue: the %s code was issued (printed above), but its QR: %w", color, err)
 		}
 		fmt.Fprintf(c.stderr, "issued a %s code; QR written to %s\n", color, *pngOut)
 	}
-	fmt.Fprintln(c.stdout, cred)
 	return nil
 }
 

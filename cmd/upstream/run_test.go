@@ -262,3 +262,16 @@ func TestRootCommands(t *testing.T) {
 		t.Fatalf("trust list against the new root: %v", err)
 	}
 }
+
+// TestIssuePNGUnwritable: a PNG that cannot be written does not lose the
+// code the platform just issued: it is printed, and the error says so.
+func TestIssuePNGUnwritable(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	out, err := runCmd(t, context.Background(), "issue", "--data", data, "--sub", "p-9", "--png", filepath.Join(t.TempDir(), "no", "such", "dir", "code.png"))
+	if err == nil || !strings.Contains(err.Error(), "was issued") {
+		t.Fatalf("err = %v, want one saying the code was issued", err)
+	}
+	if strings.Count(strings.TrimSpace(out), ".") != 2 {
+		t.Fatalf("stdout %q: want the credential", out)
+	}
+}

@@ -83,6 +83,7 @@ func (s *Server) trustList() (signedTrust, error) {
 	var jws string
 	var seq uint64
 	var exp time.Time
+	signed := false // a new signature, not the one in the file
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		seq = getU64(meta, keyTrustSeq)
@@ -112,6 +113,7 @@ func (s *Server) trustList() (signedTrust, error) {
 		if jws, err = root.Sign(verify.TypTrustList, tl); err != nil {
 			return err
 		}
+		signed = true
 		if err := meta.Put(keyTrustSeq, u64(seq)); err != nil {
 			return err
 		}
@@ -123,8 +125,10 @@ func (s *Server) trustList() (signedTrust, error) {
 	if err != nil {
 		return signedTrust{}, fmt.Errorf("trust list: %w", err)
 	}
+	if signed {
+		s.log.Info("trust list signed", "seq", seq, "exp", exp.UTC())
+	}
 	s.trustJWS, s.trustExp, s.trustSeq, s.trustETag, s.trustHash = jws, exp, seq, wire.TrustETag(jws), hash
-	s.log.Info("trust list ready", "seq", seq, "exp", exp.UTC())
 	return signedTrust{JWS: jws, ETag: s.trustETag, Seq: seq}, nil
 }
 
