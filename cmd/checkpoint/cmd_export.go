@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -16,11 +17,85 @@ import (
 	"yanma/assets"
 	"yanma/cmd/checkpoint/internal/export"
 	"yanma/cmd/checkpoint/internal/pin"
+	"yanma/store"
 )
 
 // cmdExport writes the entries as CSV or XLSX for a supervisor, behind the
 // operator PIN, and prints the daily summary.
+//
+// The flags are checked before the PIN is asked for. While `checkpoint run`
+// holds the file, the running kiosk checks the PIN and writes the export
+// (control.go); the PIN is then checked there only, so that a wrong one is
+// counted once, in the same file either way.
 func cmdExport(ctx context.Context, e *env, args []string) error {
+	job, out, err := parseExportFlags(e, args)
+	if err != nil {
+		return err
+	}
+	in := bufio.NewReader(e.stdin)
+	typed, err := e.askPIN(in)
+	if err != nil {
+		return err
+	}
+	job.PIN = typed
+	kiosk := e.controlClient()
+	res, err := kiosk.export(ctx, job)
+	switch {
+	case err == nil:
+		return e.deliverExport(out, res.produce)
+	case !errors.Is(err, errNotAnswering):
+		return err
+	}
+	if err := e.verifyPIN(typed); err != nil {
+		return err
+	}
+	db, err := e.openDB()
+	if errors.Is(err, store.ErrLocked) {
+		// A kiosk may have started while we waited for the file; it checks
+		// the (right) PIN again, which resets nothing but costs a moment.
+		res, cerr := kiosk.export(ctx, job)
+		switch {
+		case cerr == nil:
+			return e.deliverExport(out, res.produce)
+		case !errors.Is(cerr, errNotAnswering):
+			return cerr
+		}
+		return lockedHint(err, cerr)
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return e.deliverExport(out, func(w, summary io.Writer) (int, error) {
+		return e.produceExport(ctx, db, job, w, summary)
+	})
+}
+
+// exportJob is what an export is asked for, flags checked: what
+// `checkpoint export` sends a running kiosk over the control socket.
+type exportJob struct {
+	PIN    string        `json:"pin"`
+	Format string        `json:"format"` // csv or xlsx
+	Filter export.Filter `json:"filter"` // times already absolute: the client's --from/--to days
+	Lang   string        `json:"lang"`   // of the headers and the summary
+}
+
+// check refuses what parseExportFlags would have refused, for a job that
+// came over the socket.
+func (j exportJob) check() error {
+	if j.Format != "csv" && j.Format != "xlsx" {
+		return fmt.Errorf("format %q: want csv or xlsx", j.Format)
+	}
+	if j.Lang != "zh" && j.Lang != "en" {
+		return fmt.Errorf("lang %q: want zh or en", j.Lang)
+	}
+	return nil
+}
+
+// parseExportFlags reads and checks export's flags, all before the PIN is
+// asked for: a supervisor who typed --format pdf learns it at once. out is
+// --out ("" for standard output).
+func parseExportFlags(e *env, args []string) (job exportJob, out string, err error) {
 	fset := flag.NewFlagSet("export", flag.ContinueOnError)
 	fset.SetOutput(e.stderr)
 	format := fset.String("format", "csv", "csv or xlsx")
@@ -28,112 +103,164 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	to := fset.String("to", "", "last day, inclusive (2020-02-16) or RFC 3339 time")
 	colors := fset.String("color", "", "only these colours, comma-separated (red,yellow)")
 	sites := fset.String("site", "", "only these sites, comma-separated")
-	out := fset.String("out", "", "write to this file (required for xlsx; default for csv: standard output)")
+	fset.StringVar(&out, "out", "", "write to this file (required for xlsx; default for csv: standard output)")
 	fset.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: checkpoint export [--format csv|xlsx] [--from DAY] [--to DAY] [--color C,…] [--site S,…] [--out FILE]\nThe operator PIN is read from the first line of standard input.")
 		fset.PrintDefaults()
 	}
 	if err := fset.Parse(args); err != nil || fset.NArg() != 0 {
-		return exitError{2}
+		return job, "", exitError{2}
 	}
+	job.Format, job.Lang = *format, e.lang
 	if *format != "csv" && *format != "xlsx" {
-		return fmt.Errorf("--format %q: want csv or xlsx", *format)
+		return job, "", fmt.Errorf("--format %q: want csv or xlsx", *format)
 	}
-	if *format == "xlsx" && *out == "" {
-		return errors.New("--format xlsx needs --out FILE")
+	if *format == "xlsx" && out == "" {
+		return job, "", errors.New("--format xlsx needs --out FILE")
 	}
-	var f export.Filter
-	var err error
+	f := &job.Filter
 	if *from != "" {
 		if f.From, err = export.ParseDay(*from, time.Local); err != nil {
-			return fmt.Errorf("--from: %w", err)
+			return job, "", fmt.Errorf("--from: %w", err)
 		}
 	}
 	if *to != "" {
 		if f.To, err = export.ParseDayEnd(*to, time.Local); err != nil {
-			return fmt.Errorf("--to: %w", err)
+			return job, "", fmt.Errorf("--to: %w", err)
 		}
 	}
 	if f.Colors, err = export.ParseColors(*colors); err != nil {
-		return fmt.Errorf("--color: %w", err)
+		return job, "", fmt.Errorf("--color: %w", err)
 	}
 	if f.Sites, err = export.ParseSites(*sites); err != nil {
-		return fmt.Errorf("--site: %w", err)
+		return job, "", fmt.Errorf("--site: %w", err)
 	}
+	return job, out, nil
+}
 
-	in := bufio.NewReader(e.stdin)
-	if err := e.checkPIN(in); err != nil {
-		return err
-	}
-	db, err := e.openDB()
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	hi := f.To
+// produceExport writes the entries job selects to w in job's format and
+// their daily summary to summary, returning how many entries it wrote.
+// `checkpoint export` calls it on the file it opened, a running kiosk on its
+// own handle (control.go). ctx ends a long read between entries.
+func (e *env) produceExport(ctx context.Context, db *store.DB, job exportJob, w, summary io.Writer) (int, error) {
+	hi := job.Filter.To
 	if hi.IsZero() {
 		hi = e.now().Add(24 * time.Hour)
 	}
-	entries, err := db.Entries(f.From, hi)
+	var entries []store.Entry
+	err := db.ForEachEntry(job.Filter.From, hi, func(en store.Entry) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		entries = append(entries, en)
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("export: %w", err)
+		return 0, fmt.Errorf("export: %w", err)
 	}
-	entries = export.Apply(entries, f)
+	entries = export.Apply(entries, job.Filter)
 
 	cfg, err := assets.DefaultConfig()
 	if err != nil {
-		return fmt.Errorf("export: %w", err)
+		return 0, fmt.Errorf("export: %w", err)
 	}
 	ent, _ := cfg.Profile("enterprise")
-	o := export.Options{Lang: e.lang, LateAfter: ent.LateAfter}
-
-	w, summary := e.stdout, e.stderr
-	var file *os.File
-	if *out != "" {
-		if file, err = os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		defer file.Close()
-		w, summary = file, e.stdout
-	}
-	if *format == "xlsx" {
+	o := export.Options{Lang: job.Lang, LateAfter: ent.LateAfter}
+	if job.Format == "xlsx" {
 		err = o.XLSX(w, entries)
 	} else {
 		err = o.CSV(w, entries)
 	}
-	if err == nil && file != nil {
-		err = file.Close()
+	if err != nil {
+		return 0, fmt.Errorf("export: %w", err)
 	}
+	if err := export.WriteSummary(summary, export.Summarize(entries, time.Local), job.Lang); err != nil {
+		return 0, fmt.Errorf("export: %w", err)
+	}
+	return len(entries), nil
+}
+
+// deliverExport has produce write the export to out (standard output when
+// "") and prints the daily summary where the supervisor reads it: on
+// standard error when the file goes to standard output, else on standard
+// output after a line saying where the file went.
+func (e *env) deliverExport(out string, produce func(w, summary io.Writer) (int, error)) error {
+	var sum bytes.Buffer
+	if out == "" {
+		if _, err := produce(e.stdout, &sum); err != nil {
+			return err
+		}
+		_, err := e.stderr.Write(sum.Bytes())
+		return err
+	}
+	file, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if file != nil {
-		fmt.Fprintf(summary, "%d entries written to %s\n", len(entries), *out)
+	n, err := produce(file, &sum)
+	if cerr := file.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("export: %w", cerr)
 	}
-	return export.WriteSummary(summary, export.Summarize(entries, time.Local), e.lang)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%d entries written to %s\n", n, out)
+	if _, err := e.stdout.Write(sum.Bytes()); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
 }
 
 // pinFile holds the operator PIN's Argon2id hash.
 func (e *env) pinFile() string { return filepath.Join(e.dataDir, "operator.pin") }
 
+// errNoPIN refuses an export or a setting on a terminal with no PIN set:
+// they are never open.
+var errNoPIN = errors.New("no operator PIN set: run checkpoint pin set first")
+
 // checkPIN asks for the operator PIN (one line of in) and checks it. A
 // terminal with no PIN set refuses: export and settings are never open.
 func (e *env) checkPIN(in *bufio.Reader) error {
-	h, err := os.ReadFile(e.pinFile())
+	typed, err := e.askPIN(in)
+	if err != nil {
+		return err
+	}
+	return e.verifyPIN(typed)
+}
+
+// askPIN prompts for the operator PIN and reads it from one line of in,
+// refusing before the prompt when no PIN is set.
+func (e *env) askPIN(in *bufio.Reader) (string, error) {
+	_, err := os.Stat(e.pinFile())
 	if errors.Is(err, fs.ErrNotExist) {
-		return errors.New("no operator PIN set: run checkpoint pin set first")
+		return "", errNoPIN
 	}
 	if err != nil {
-		return fmt.Errorf("operator PIN: %w", err)
+		return "", fmt.Errorf("operator PIN: %w", err)
 	}
 	fmt.Fprint(e.stderr, "operator PIN: ")
 	typed, err := readSecretLine(in)
 	if err != nil {
+		return "", fmt.Errorf("operator PIN: %w", err)
+	}
+	return typed, nil
+}
+
+// verifyPIN checks a typed PIN against the stored hash, behind the guard
+// that pauses guessing. The guard is read from its file for each check and
+// the count written back before the answer: every export is a new process,
+// and a running kiosk checks PINs for exports sent over its socket, so a
+// count in memory would start again with each and miss the others'.
+// Concurrent checks within one process must be serialised by the caller.
+func (e *env) verifyPIN(typed string) error {
+	h, err := os.ReadFile(e.pinFile())
+	if errors.Is(err, fs.ErrNotExist) {
+		return errNoPIN
+	}
+	if err != nil {
 		return fmt.Errorf("operator PIN: %w", err)
 	}
 	g := pin.NewGuard(strings.TrimSpace(string(h)), e.now)
-	// The count of wrong PINs lives beside the hash: every export is a new
-	// process, and a count in memory would start again with each.
 	if err := g.KeepIn(e.pinFile() + ".tries"); err != nil {
 		return fmt.Errorf("operator PIN: %w", err)
 	}
@@ -143,6 +270,8 @@ func (e *env) checkPIN(in *bufio.Reader) error {
 	return nil
 }
 
+// readSecretLine reads one line of in, trimmed; a last line without a
+// newline counts, nothing at all does not.
 func readSecretLine(in *bufio.Reader) (string, error) {
 	line, err := in.ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {

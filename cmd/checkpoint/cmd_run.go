@@ -128,6 +128,14 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// While this run holds the file, status and export reach it through
+	// its control socket (control.go); it goes with ctx, before the file
+	// closes. A kiosk that cannot serve the socket still scans.
+	if ctl, err := e.listenControl(ctx, db); err != nil {
+		e.log.Error("control socket not served: status and export cannot reach this run", "err", err)
+	} else {
+		wg.Go(func() { ctl.serve(ctx) })
+	}
 	// Expired entries go, and the file is compacted if it needs it, before
 	// the first person; then daily, without compaction, while serving.
 	e.maintain(ctx, db, cfg.retention, false)
@@ -167,6 +175,16 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		display, lines = teeDisplay{&plainDisplay{w: e.stdout, lang: e.lang}, player}, newLineInput(ctx, e.stdin)
 	}
 
+	// poke refreshes the status line at once (sync.go, reportStatus).
+	poke := make(chan struct{}, 1)
+	kick := func() {
+		select {
+		case poke <- struct{}{}:
+		default:
+		}
+	}
+	lost := &lostDevice{}
+
 	var temps thermometer = keypad{lines}
 	switch {
 	case cfg.temps != "":
@@ -174,7 +192,15 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	case cfg.thermometer != "":
-		th, err := thermo.Open(ctx, cfg.thermometer, cfg.baud, thermo.WithLogger(e.log))
+		// Like the camera and the scanner gun, a thermometer that is not
+		// there (yet: USB enumerates after the kiosk starts at boot) or
+		// is unplugged is waited for; the keypad answers meanwhile. A
+		// path that is no serial device is refused now.
+		th, err := thermo.Open(ctx, cfg.thermometer, cfg.baud, thermo.WithLogger(e.log),
+			thermo.WithReconnect(2*time.Second, func(away bool, _ error) {
+				lost.setThermometer(away)
+				kick()
+			}))
 		if err != nil {
 			return err // names the thermometer and its path
 		}
@@ -191,15 +217,6 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		defer stopPreview()
 	}
 
-	// poke refreshes the status line at once (sync.go, reportStatus).
-	poke := make(chan struct{}, 1)
-	kick := func() {
-		select {
-		case poke <- struct{}{}:
-		default:
-		}
-	}
-	lost := &lostDevice{}
 	srcOpt := cfg.sourceOptions(e.log)
 	srcOpt.OnDevice = func(ev scanner.DeviceEvent) {
 		lost.set(ev)
@@ -256,7 +273,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		}
 		kick()
 	}
-	wg.Go(func() { reportStatus(ctx, e, db, syncer, display, poke, lost.get) })
+	wg.Go(func() { reportStatus(ctx, e, db, syncer, display, poke, lost.mark) })
 
 	if screen == nil {
 		err = t.serve(ctx, src)
@@ -284,11 +301,19 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
-// lostDevice is the scanning device that is away (ui.Status.SourceLost),
-// as the source's OnDevice events tell it.
+// lostDevice is what is away: the scanning device (ui.Status.SourceLost),
+// as the source's OnDevice events tell it, and the thermometer
+// (ui.Status.ThermometerLost).
 type lostDevice struct {
-	mu   gosync.Mutex
-	what string
+	mu     gosync.Mutex
+	what   string
+	thermo bool
+}
+
+func (l *lostDevice) setThermometer(away bool) {
+	l.mu.Lock()
+	l.thermo = away
+	l.mu.Unlock()
 }
 
 func (l *lostDevice) set(ev scanner.DeviceEvent) {
@@ -304,10 +329,11 @@ func (l *lostDevice) set(ev scanner.DeviceEvent) {
 	}
 }
 
-func (l *lostDevice) get() string {
+// mark puts what is away on st.
+func (l *lostDevice) mark(st *ui.Status) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.what
+	st.SourceLost, st.ThermometerLost = l.what, l.thermo
 }
 
 // maintain purges expired entries (and compacts unless told not to),

@@ -4,24 +4,73 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"path/filepath"
 	"time"
 
 	"yanma/store"
 )
 
 // cmdStatus tells the installer what the terminal holds and whether it can work.
+//
+// While `checkpoint run` holds the file (all day on a kiosk), the running
+// kiosk answers on its control socket with the same text (control.go), so
+// the socket is asked first: that costs nothing when no kiosk runs, and it
+// spares the wait for a lock that will not be let go. When the file is
+// locked and nothing answers, the error says so and what to do.
 func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if len(args) != 0 {
 		fmt.Fprintln(e.stderr, "usage: checkpoint status")
 		return exitError{2}
 	}
+	kiosk := e.controlClient()
+	text, err := kiosk.status(ctx)
+	if err == nil {
+		return e.printKioskStatus(text)
+	}
+	if !errors.Is(err, errNotAnswering) {
+		return err
+	}
 	db, err := e.openDB()
+	if errors.Is(err, store.ErrLocked) {
+		// A kiosk may have started while we waited for the file.
+		text, cerr := kiosk.status(ctx)
+		switch {
+		case cerr == nil:
+			return e.printKioskStatus(text)
+		case !errors.Is(cerr, errNotAnswering):
+			return cerr
+		}
+		return lockedHint(err, cerr)
+	}
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if err := e.writeStatus(e.stdout, db); err != nil {
+		return err
+	}
+	// We hold the file's lock, so no `checkpoint run` does.
+	fmt.Fprintf(e.stdout, "kiosk:        not running (%s opened directly)\n", filepath.Base(e.dbPath()))
+	return nil
+}
+
+// printKioskStatus prints the status text a running kiosk sent, and says
+// where it came from: that the kiosk answered is itself what an installer
+// checks after starting the service.
+func (e *env) printKioskStatus(text []byte) error {
+	if _, err := e.stdout.Write(text); err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "kiosk:        running; answered on %s\n", e.controlPath())
+	return nil
+}
+
+// writeStatus writes the status text from an open store: `checkpoint
+// status` calls it on the file it opened, and a running kiosk on its own
+// handle when asked over the control socket, so both print the same.
+func (e *env) writeStatus(w io.Writer, db *store.DB) error {
 	now := e.now()
-	w := e.stdout
 	fmt.Fprintf(w, "data:         %s\n", e.dbPath())
 	if u := e.upstreamURL(); u != "" {
 		fmt.Fprintf(w, "upstream:     %s\n", u)
@@ -76,10 +125,37 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	} else {
 		fmt.Fprintf(w, "outbox:       %d reports waiting, oldest %s\n", n, ago(now, oldest))
 	}
+	if err := writeEntriesToday(w, db, now); err != nil {
+		return err
+	}
 	if st.ClockMeasured.IsZero() {
 		fmt.Fprintf(w, "clock:        never compared with the upstream\n")
 	} else {
 		fmt.Fprintf(w, "clock:        upstream minus ours %s, measured %s\n", st.ClockOffset.Round(time.Millisecond), ago(now, st.ClockMeasured))
+	}
+	return nil
+}
+
+// writeEntriesToday says how many entries were recorded since midnight and
+// when the last one was: the installer sees that the kiosk records. The
+// time of day, not an age, so that two readings compare equal.
+func writeEntriesToday(w io.Writer, db *store.DB, now time.Time) error {
+	y, m, d := now.Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
+	var n int
+	var last time.Time
+	err := db.ForEachEntry(midnight, midnight.AddDate(0, 0, 1), func(en store.Entry) error {
+		n++
+		last = en.Time
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	if n == 0 {
+		fmt.Fprintf(w, "entries:      none today\n")
+	} else {
+		fmt.Fprintf(w, "entries:      %d today, the last at %s\n", n, last.In(now.Location()).Format(time.TimeOnly))
 	}
 	return nil
 }

@@ -171,3 +171,77 @@ func TestPreviewNeedsFrames(t *testing.T) {
 		t.Errorf("--source camera:0 --preview: %v", err)
 	}
 }
+
+// TestThermometerPluggedLate: a kiosk whose serial thermometer is not there
+// when it starts (USB enumerated late at boot) runs anyway, says so on its
+// status line, and takes the thermometer's reading once it is plugged in.
+func TestThermometerPluggedLate(t *testing.T) {
+	up := startUpstream(t)
+	term := enrolledTerminal(t, up)
+	green := issue(t, up, "thermo-1", verify.Green)
+	link := filepath.Join(t.TempDir(), "usb-thermometer")
+
+	stdin, keypad := io.Pipe()
+	defer keypad.Close()
+	out := &lockedBuffer{}
+	var stderr lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--data", term.dataDir, "--upstream", term.url, "--lang", "en", "--log-level", "warn",
+			"run", "--offline", "--ui", "json", "--site", "road", "--source", "stdin", "--thermometer", link}, stdin, out, &stderr)
+	}()
+	statusSays := func(lost bool) func([]ui.Event) bool {
+		return func(evs []ui.Event) bool {
+			for i := len(evs) - 1; i >= 0; i-- {
+				if evs[i].Kind == ui.KindStatus && evs[i].Status != nil {
+					return evs[i].Status.ThermometerLost == lost
+				}
+			}
+			return false
+		}
+	}
+	out.waitFor(t, "status saying the thermometer is away", statusSays(true))
+	if _, err := io.WriteString(keypad, green+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	out.waitFor(t, "a temperature asked for", func(evs []ui.Event) bool {
+		for _, ev := range evs {
+			if ev.Kind == ui.KindVerified && ev.Decision.NeedTemperature {
+				return true
+			}
+		}
+		return false
+	})
+
+	master, slave, err := serial.OpenPTY()
+	if err != nil {
+		t.Fatalf("pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { master.Close() })
+	if err := os.Symlink(slave, link); err != nil {
+		t.Fatal(err)
+	}
+	out.waitFor(t, "status saying the thermometer is back", statusSays(false))
+	if _, err := master.WriteString("36.4\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	out.waitFor(t, "the verdict with the thermometer's reading", func(evs []ui.Event) bool {
+		for _, ev := range evs {
+			if ev.Kind == ui.KindDecided && ev.Decision.TemperatureC == 36.4 && ev.Decision.Verdict == verify.VerdictPass {
+				return true
+			}
+		}
+		return false
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatalf("run: %v\n%s", err, stderr.b.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not end when cancelled")
+	}
+}

@@ -127,8 +127,23 @@ func TestLostDevice(t *testing.T) {
 	}
 	for i, s := range steps {
 		l.set(s.ev)
-		if got := l.get(); got != s.want {
-			t.Errorf("after event %d (%+v): %q, want %q", i, s.ev, got, s.want)
+		var st ui.Status
+		l.mark(&st)
+		if st.SourceLost != s.want || st.ThermometerLost {
+			t.Errorf("after event %d (%+v): %+v, want source lost %q", i, s.ev, st, s.want)
 		}
+	}
+	// The thermometer is away on its own, beside the scanning device.
+	l.set(scanner.DeviceEvent{Source: "camera:0", Lost: true})
+	l.setThermometer(true)
+	var st ui.Status
+	l.mark(&st)
+	if st.SourceLost != ui.LostCamera || !st.ThermometerLost {
+		t.Errorf("camera and thermometer away: %+v", st)
+	}
+	l.setThermometer(false)
+	l.mark(&st)
+	if st.ThermometerLost || st.SourceLost != ui.LostCamera {
+		t.Errorf("thermometer back: %+v", st)
 	}
 }

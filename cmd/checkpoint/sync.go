@@ -69,9 +69,9 @@ func (s *syncer) Kick() { s.client.Kick() }
 // reportStatus keeps the display's status line current: at once, then every
 // few seconds (ages move, the outbox drains). s is nil when not syncing.
 // A receive on poke (an entry was recorded, a device went or came back)
-// refreshes it at once. lost names the scanning device that is away
-// (ui.Status.SourceLost).
-func reportStatus(ctx context.Context, e *env, db *store.DB, s *syncer, display ui.Display, poke <-chan struct{}, lost func() string) {
+// refreshes it at once. lost marks the devices that are away on the
+// status.
+func reportStatus(ctx context.Context, e *env, db *store.DB, s *syncer, display ui.Display, poke <-chan struct{}, lost func(*ui.Status)) {
 	tick := time.NewTicker(2 * time.Second)
 	defer tick.Stop()
 	for {
@@ -81,7 +81,7 @@ func reportStatus(ctx context.Context, e *env, db *store.DB, s *syncer, display 
 			online, lastErr = st.Online, st.LastError
 		}
 		st := statusOf(db, online, lastErr)
-		st.SourceLost = lost()
+		lost(st)
 		display.Show(ui.Event{Kind: ui.KindStatus, Time: e.now(), Status: st})
 		select {
 		case <-ctx.Done():

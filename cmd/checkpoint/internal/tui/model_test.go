@@ -279,4 +279,8 @@ func TestSourceLostOnStatusLine(t *testing.T) {
 	if v := m.View(); strings.Contains(v, "断开") {
 		t.Errorf("device back, still said lost:\n%s", v)
 	}
+	m.Update(eventMsg(ui.Event{Kind: ui.KindStatus, Status: &ui.Status{Online: true, SourceLost: ui.LostCamera, ThermometerLost: true}}))
+	if v := m.View(); !strings.Contains(v, "体温枪断开") || !strings.Contains(v, "摄像头断开") {
+		t.Errorf("camera and thermometer away, not both said:\n%s", v)
+	}
 }

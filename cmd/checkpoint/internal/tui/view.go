@@ -277,6 +277,9 @@ func (m *model) statusLine() string {
 	default:
 		parts = append(parts, warn.Render("⚠ "+m.t("摄像头断开，正在重连", "camera lost, reconnecting")))
 	}
+	if s.ThermometerLost {
+		parts = append(parts, warn.Render("⚠ "+m.t("体温枪断开，请手动输入体温", "thermometer lost, type temperatures")))
+	}
 	if s.Online {
 		parts = append(parts, m.r.NewStyle().Foreground(lipgloss.Color("34")).Render("● "+m.t("在线", "online")))
 	} else {

@@ -63,6 +63,9 @@ type Status struct {
 	// SourceLost names the scanning device that is unplugged and being
 	// reopened (LostCamera, LostScannerGun); empty while scanning works.
 	SourceLost string `json:"source_lost,omitempty"`
+	// ThermometerLost: the serial thermometer is unplugged (or not there
+	// yet) and being reopened; temperatures are typed meanwhile.
+	ThermometerLost bool `json:"thermometer_lost,omitempty"`
 }
 
 // The devices Status.SourceLost names.
