@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,30 +36,44 @@ func needTool(t *testing.T, name, pkg string) string {
 	return ""
 }
 
-// startXvfb starts a virtual X server and returns its DISPLAY.
+// startXvfb starts a virtual X server and returns its DISPLAY. Xvfb picks
+// the display number itself (-displayfd: the first one free, said on a
+// pipe), so no guess races another test run's server or trips over the
+// socket of one that was killed; and it is stopped with SIGTERM, so that it
+// removes its socket and lock file (SIGKILL left them in /tmp, one per run,
+// until no number was free).
 func startXvfb(t *testing.T) string {
 	t.Helper()
 	bin := needTool(t, "Xvfb", "xvfb")
-	for n := 90 + os.Getpid()%50; n < 200; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		disp := fmt.Sprintf(":%d", n)
-		cmd := exec.Command(bin, disp, "-screen", "0", "800x600x24", "-nolisten", "tcp")
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start Xvfb: %v", err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		for i := 0; i < 100; i++ {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				return disp
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("Xvfb %s did not come up", disp)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display number")
-	return ""
+	defer r.Close()
+	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", "800x600x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w} // fd 3 in Xvfb
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		t.Fatalf("start Xvfb: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(time.Minute): // bounds a hang; not a measurement
+			cmd.Process.Kill()
+			<-exited
+		}
+	})
+	r.SetReadDeadline(time.Now().Add(time.Minute)) // bounds a hang; not a measurement
+	n, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		t.Fatalf("Xvfb did not come up: %v", err)
+	}
+	return ":" + strings.TrimSpace(n)
 }
 
 // TestPreviewWindow runs `checkpoint run --preview` under Xvfb on a video of
