@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"yanma/internal/boltcheck"
 	"yanma/verify"
 )
 
@@ -133,15 +135,34 @@ func Open(path string, opts ...Option) (*DB, error) {
 	return db, nil
 }
 
+// openBolt opens the file for writing once it has shown itself whole
+// (boltcheck). A damaged file gives ErrCorrupt and is neither written nor
+// removed.
 func openBolt(path string, timeout time.Duration, noSync bool) (*bolt.DB, error) {
-	b, err := bolt.Open(path, fileMode, &bolt.Options{Timeout: timeout, NoSync: noSync})
-	if errors.Is(err, bolterrors.ErrTimeout) {
+	b, err := boltcheck.Open(path, fileMode, bolt.Options{Timeout: timeout, NoSync: noSync})
+	var de *boltcheck.DamageError
+	switch {
+	case errors.As(err, &de):
+		return nil, damaged(path, de.Detail)
+	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
-	}
-	if err != nil {
+	case err != nil:
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			return nil, err // names the operation and the path
+		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return b, nil
+}
+
+// damaged is the error for a file found damaged: it says what to do, since
+// a terminal cannot mend its file and must not start afresh on its own
+// (that would drop the device identity, the entries and the outbox).
+func damaged(path, detail string) error {
+	return fmt.Errorf("open %s: data file damaged (%s): the file was left as it is; "+
+		"move it away to start afresh (this terminal must then be enrolled again) or restore a copy: %w",
+		path, detail, ErrCorrupt)
 }
 
 // load creates the buckets, drops what an interrupted snapshot left behind

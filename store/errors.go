@@ -35,7 +35,9 @@ var (
 	// ErrNoRevocations is returned by ConfirmRevocationsCurrent when no
 	// revocation data was ever applied: there is nothing to confirm.
 	ErrNoRevocations = errors.New("no revocation data held")
-	// ErrCorrupt is returned when a stored value cannot be decoded.
+	// ErrCorrupt is returned when a stored value cannot be decoded, and by
+	// Open for a data file that is damaged (cut short, garbled pages),
+	// which it leaves untouched.
 	ErrCorrupt = errors.New("stored value corrupt")
 	// ErrClosed is returned by any method called after Close.
 	ErrClosed = errors.New("store closed")

@@ -75,8 +75,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return exitError{2}
 	}
+	// A bad value is named where the user wrote it: a kiosk's environment
+	// file is not where one looks after reading "--lang".
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if e.dataDir == "" {
+		// Only an explicit --data "" gets here ($YANMA_DATA empty is unset);
+		// MkdirAll would say "mkdir : no such file or directory".
+		return errors.New("--data: empty path")
+	}
 	if e.lang != "zh" && e.lang != "en" {
-		return fmt.Errorf("--lang %q: want zh or en", e.lang)
+		return fmt.Errorf("%s %q: want zh or en", origin(set, "lang", "YANMA_LANG"), e.lang)
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -131,6 +140,15 @@ func getenv(key, def string) string {
 	return def
 }
 
+// origin names where a setting's value came from: the flag when it was
+// given, else the environment variable when that is set.
+func origin(set map[string]bool, flagName, envKey string) string {
+	if !set[flagName] && os.Getenv(envKey) != "" {
+		return "$" + envKey
+	}
+	return "--" + flagName
+}
+
 func defaultDataDir() string {
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
 		return filepath.Join(d, "yanma")
@@ -151,7 +169,7 @@ func (e *env) openDB() (*store.DB, error) {
 	}
 	db, err := store.Open(e.dbPath())
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", e.dbPath(), err)
+		return nil, err // names the file
 	}
 	if err := e.bootstrap(db); err != nil {
 		db.Close()
@@ -203,10 +221,42 @@ func (e *env) upstreamURL() string {
 	return strings.TrimRight(strings.TrimSpace(string(b)), "/")
 }
 
-// readArg reads a file argument; "-" is standard input.
-func (e *env) readArg(name string) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(io.LimitReader(e.stdin, 64<<20))
+// readArg reads a file argument ("-" is standard input) of at most limit
+// bytes, what naming the kind of file in the refusal. A larger file is
+// refused before anything parses it, and without reading it whole: a
+// device such as /dev/zero would otherwise fill the memory.
+func (e *env) readArg(name string, limit int64, what string) ([]byte, error) {
+	tooLarge := fmt.Errorf("%s is larger than %s, the limit for %s", name, sizeText(limit), what)
+	var r io.Reader = e.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err // names the file
+		}
+		defer f.Close()
+		// A regular file says its size: refuse it without reading a byte.
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
+			return nil, tooLarge
+		}
+		r = f
 	}
-	return os.ReadFile(name)
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, tooLarge
+	}
+	return b, nil
+}
+
+// sizeText says a size limit as people write it: 8 MiB, 64 KiB.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -49,7 +49,7 @@ var demoQueue = []demoPerson{
 func cmdDemo(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	keep := fs.String("keep", "", "keep the demo's files (databases, video) in this directory instead of a temporary one")
+	keep := fs.String("keep", "", "keep the demo's files (databases, video) in this directory, new or empty, instead of a temporary one")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		fmt.Fprintln(e.stderr, "usage: checkpoint demo [--keep DIR]")
 		return exitError{2}
@@ -62,8 +62,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		}
 		defer os.RemoveAll(d)
 		dir = d
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("demo: %w", err)
+	} else if err := freshDir(dir); err != nil {
+		return fmt.Errorf("demo: --keep: %w", err)
 	}
 	out := e.stdout
 	step := func(format string, a ...any) { fmt.Fprintf(out, "\n== "+format+"\n", a...) }
@@ -158,6 +158,26 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	step("checkpoint status")
 	return sub(nil, "status")
+}
+
+// freshDir makes dir, or accepts it when it exists and is empty. A
+// directory with files in it is refused: a second demo on the files of the
+// first would reuse its upstream and terminal, whose people have already
+// turned yellow, and tell a story the screen does not show.
+func freshDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err // names the directory
+		}
+		return nil
+	case err != nil:
+		return err // names it; also a file where a directory should be
+	case len(entries) > 0:
+		return fmt.Errorf("%s is not empty (a demo runs from a fresh start): give an empty or a new directory", dir)
+	}
+	return nil
 }
 
 // demoCode asks the upstream for a person's code and turns it into what the

@@ -170,9 +170,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		})
 		display, lines = screen, fromChannel(ch)
 	case "json":
-		display, lines = teeDisplay{newJSONDisplay(e.stdout), player}, newLineInput(ctx, e.stdin)
+		display, lines = teeDisplay{newJSONDisplay(e.stdout), player}, newLineInput(ctx, e.stdin, e.log)
 	default:
-		display, lines = teeDisplay{&plainDisplay{w: e.stdout, lang: e.lang}, player}, newLineInput(ctx, e.stdin)
+		display, lines = teeDisplay{&plainDisplay{w: e.stdout, lang: e.lang}, player}, newLineInput(ctx, e.stdin, e.log)
 	}
 
 	// poke refreshes the status line at once (sync.go, reportStatus).

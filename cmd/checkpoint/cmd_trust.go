@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"yanma/verify"
@@ -17,18 +18,16 @@ func cmdTrust(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stderr, "usage: checkpoint trust pin ROOT.jwk [NEXT-ROOT.jwk] | checkpoint trust import TRUST-LIST.jws")
 		return exitError{2}
 	}
-	db, err := e.openDB()
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	// The files are read, and refused when too large, before the store is
+	// opened: a refusal leaves no trace, and a slow USB stick does not hold
+	// the store's lock.
 	switch args[0] {
 	case "pin":
 		var roots []verify.JWK
 		for _, f := range args[1:] {
-			b, err := e.readArg(f)
+			b, err := e.readArg(f, maxRootFile, "a trust root")
 			if err != nil {
-				return fmt.Errorf("trust pin: %w", err)
+				return fmt.Errorf("trust pin: refused, nothing changed: %w", err)
 			}
 			k, err := verify.ParsePublicJWK(b)
 			if err != nil {
@@ -36,18 +35,38 @@ func cmdTrust(ctx context.Context, e *env, args []string) error {
 			}
 			roots = append(roots, k)
 		}
+		db, err := e.openDB()
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		old, _ := db.Roots()
+		held, heldErr := db.Trust()
 		if err := db.PinRoots(roots...); err != nil {
 			return fmt.Errorf("trust pin: %w", err)
+		}
+		for _, k := range old {
+			if !slices.ContainsFunc(roots, func(r verify.JWK) bool { return r.Thumbprint() == k.Thumbprint() }) {
+				fmt.Fprintf(e.stdout, "no longer trusted: root %s\n", k.Thumbprint())
+			}
 		}
 		for _, k := range roots {
 			fmt.Fprintf(e.stdout, "pinned trust root %s (%s)\n", k.Thumbprint(), k.Alg)
 		}
+		if _, err := db.Trust(); heldErr == nil && errors.Is(err, verify.ErrNoTrustList) {
+			fmt.Fprintf(e.stdout, "trust list seq %d dropped: no pinned root signed it; codes are refused until a list is imported (trust import) or synced\n", held.Seq)
+		}
 		return nil
 	default:
-		b, err := e.readArg(args[1])
+		b, err := e.readArg(args[1], verify.MaxTrustListSize, "a trust list")
 		if err != nil {
-			return fmt.Errorf("trust import: %w", err)
+			return fmt.Errorf("trust import: refused, nothing changed: %w", err)
 		}
+		db, err := e.openDB()
+		if err != nil {
+			return err
+		}
+		defer db.Close()
 		tl, err := db.ImportTrustList(string(trimToken(b)), e.now())
 		if err != nil {
 			return fmt.Errorf("trust import %s: refused, nothing changed: %w", args[1], err)
@@ -57,15 +76,19 @@ func cmdTrust(ctx context.Context, e *env, args []string) error {
 	}
 }
 
+// maxRootFile bounds a trust-root file: a public JWK is a few hundred
+// bytes, and a pretty-printed one with a key id stays far below this.
+const maxRootFile = 64 << 10
+
 // cmdRevocations handles `revocations import FILE`.
 func cmdRevocations(ctx context.Context, e *env, args []string) error {
 	if len(args) != 2 || args[0] != "import" {
 		fmt.Fprintln(e.stderr, "usage: checkpoint revocations import FEED.jws")
 		return exitError{2}
 	}
-	b, err := e.readArg(args[1])
+	b, err := e.readArg(args[1], verify.MaxFeedSize, "a revocation feed")
 	if err != nil {
-		return fmt.Errorf("revocations import: %w", err)
+		return fmt.Errorf("revocations import: refused, nothing changed: %w", err)
 	}
 	db, err := e.openDB()
 	if err != nil {

@@ -20,6 +20,22 @@ type plainDisplay struct {
 	lang       string
 	lastStatus string
 	lastLost   string // the device the last status said was away
+	lastThermo bool   // the last status said the thermometer was away
+}
+
+// thermoLine says that the thermometer went away (temperatures are then
+// typed) or is back.
+func thermoLine(away, zh bool) string {
+	switch {
+	case away && zh:
+		return "体温枪断开，请手动输入体温"
+	case away:
+		return "thermometer lost, type temperatures"
+	case zh:
+		return "体温枪已恢复"
+	default:
+		return "thermometer back"
+	}
 }
 
 // lostLine says that the scanning device now is away, or that was is back.
@@ -75,7 +91,7 @@ func (d *plainDisplay) Show(ev ui.Event) {
 		}
 		line := ""
 		if s.ClockWarning || s.LastError != "" {
-			line = fmt.Sprintf("status: online=%t outbox=%d clock_warning=%t %s", s.Online, s.OutboxWaiting, s.ClockWarning, s.LastError)
+			line = statusLine(s, zh)
 		}
 		if line != d.lastStatus && line != "" {
 			fmt.Fprintln(d.w, line)
@@ -85,9 +101,38 @@ func (d *plainDisplay) Show(ev ui.Event) {
 			fmt.Fprintln(d.w, lostLine(s.SourceLost, d.lastLost, zh))
 			d.lastLost = s.SourceLost
 		}
+		if s.ThermometerLost != d.lastThermo {
+			fmt.Fprintln(d.w, thermoLine(s.ThermometerLost, zh))
+			d.lastThermo = s.ThermometerLost
+		}
 	case ui.KindError:
 		fmt.Fprintf(d.w, "ERROR %s\n", ev.Message)
 	}
+}
+
+// statusLine is one short line, in the officer's language, of what is
+// wrong, in the words of the full-screen status bar. The sync error itself
+// (a Go error chain, often several lines of URL and socket) is for the
+// installer: the sync loop logs it on stderr.
+func statusLine(s *ui.Status, zh bool) string {
+	t := func(zhs, en string) string {
+		if zh {
+			return zhs
+		}
+		return en
+	}
+	parts := []string{t("离线", "offline")}
+	if s.Online {
+		parts[0] = t("在线", "online")
+	}
+	if s.LastError != "" {
+		parts = append(parts, t("同步失败", "sync failed"))
+	}
+	if s.ClockWarning {
+		parts = append(parts, t("时钟异常", "clock wrong"))
+	}
+	parts = append(parts, fmt.Sprintf(t("待上报 %d", "to send %d"), s.OutboxWaiting))
+	return t("状态：", "status: ") + strings.Join(parts, " · ")
 }
 
 // verdictLine is the line an officer reads for one person: the verdict in
@@ -119,11 +164,7 @@ func verdictLine(ev ui.Event, lang string) string {
 	if dec.TemperatureC > 0 {
 		line += fmt.Sprintf(" %.1f°C", dec.TemperatureC)
 	}
-	line += " —"
-	if r.Reason != verify.ReasonOK {
-		line += " " + r.Reason.Message(lang) + " ·"
-	}
-	line += " " + i18n.Advice(outcome, lang) + " reason=" + string(r.Reason)
+	line += " — " + i18n.Explain(outcome, r.Reason, lang) + " reason=" + string(r.Reason)
 	for _, w := range r.Warnings {
 		line += " warning=" + string(w)
 	}

@@ -31,3 +31,17 @@ func TestPlainDisplaySourceLost(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainDisplayThermometerLost: the thermometer's going and coming back
+// are said once each, beside the scanning device's.
+func TestPlainDisplayThermometerLost(t *testing.T) {
+	var out strings.Builder
+	d := &plainDisplay{w: &out, lang: "en"}
+	for _, st := range []ui.Status{{}, {ThermometerLost: true}, {ThermometerLost: true, SourceLost: ui.LostCamera}, {SourceLost: ui.LostCamera}, {}} {
+		d.Show(ui.Event{Kind: ui.KindStatus, Status: &st})
+	}
+	want := "thermometer lost, type temperatures\ncamera lost, reconnecting\nthermometer back\ncamera back\n"
+	if out.String() != want {
+		t.Errorf("wrote %q, want %q", out.String(), want)
+	}
+}

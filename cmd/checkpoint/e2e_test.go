@@ -423,3 +423,35 @@ func TestRootRotationThroughSync(t *testing.T) {
 		}
 	}
 }
+
+// TestPinOtherRoot: pinning another upstream's root by hand says which root
+// is no longer trusted and that the trust list it signed was dropped; the
+// codes it vouched for are then refused (no_trust_list), not still let
+// through.
+func TestPinOtherRoot(t *testing.T) {
+	up := startUpstream(t)
+	term := enrolledTerminal(t, up)
+	green := issue(t, up, "pin-1", verify.Green)
+	if _, err := term.run("", "verify", green); err != nil {
+		t.Fatalf("before: %v", err)
+	}
+	other := startUpstream(t)
+	rootFile := filepath.Join(t.TempDir(), "other-root.jwk")
+	b, err := json.Marshal(other.srv.RootJWK())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rootFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := term.mustRun("", "trust", "pin", rootFile)
+	for _, want := range []string{"no longer trusted: root", "pinned trust root " + other.srv.RootJWK().Thumbprint(), "dropped"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trust pin said %q, want %q", out, want)
+		}
+	}
+	out, err = term.run("", "verify", green)
+	if err == nil || !strings.Contains(out, string(verify.ReasonNoTrustList)) {
+		t.Fatalf("the old root's code after pinning another root: %v\n%s", err, out)
+	}
+}

@@ -24,26 +24,81 @@ import (
 // typed right after a code is never taken for a code.
 type lineInput struct {
 	ch <-chan string
+	// err is why reading stopped when it was not the end of the input; it
+	// is written before ch is closed, so Line reads it after seeing the close.
+	err error
 }
 
-// newLineInput reads lines from r until EOF or ctx ends.
-func newLineInput(ctx context.Context, r io.Reader) *lineInput {
+// maxInputLine bounds one typed line. A code longer than verify's limit
+// still comes through whole up to here, so that verify calls it too_large
+// and the officer sees a verdict; a line longer than this is no scan at all
+// (a stuck key, a file piped in by mistake) and is dropped, so that memory
+// stays bounded and the lines after it are still read.
+const maxInputLine = 1 << 20
+
+// newLineInput reads lines from r until EOF or ctx ends. Dropped lines are
+// logged on log.
+func newLineInput(ctx context.Context, r io.Reader, log *slog.Logger) *lineInput {
 	ch := make(chan string)
+	in := &lineInput{ch: ch}
 	go func() {
 		defer close(ch)
-		sc := bufio.NewScanner(r)
-		// A scanner gun may type a long URL; anything beyond the QR limit is
-		// still read whole so verify can call it too_large.
-		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-		for sc.Scan() {
+		br := bufio.NewReaderSize(r, 64<<10)
+		for {
+			line, long, err := readInputLine(br, maxInputLine)
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				in.err = fmt.Errorf("read input: %w", err)
+				return
+			}
+			if long {
+				// One bad line must not end the checkpoint: the next
+				// person's code is on the next line.
+				log.Warn("dropping overlong input line; reading on", "limit_bytes", maxInputLine)
+				continue
+			}
 			select {
-			case ch <- strings.TrimRight(sc.Text(), "\r"):
+			case ch <- line:
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
-	return &lineInput{ch: ch}
+	return in
+}
+
+// readInputLine reads one line without its LF and a CR before it; a last
+// line without an end counts. A line of more than limit bytes comes back as
+// long, without its text: it is read to its end but never held whole. It
+// returns io.EOF after the last line.
+func readInputLine(br *bufio.Reader, limit int) (line string, long bool, err error) {
+	var buf []byte
+	n := 0 // the line's length so far, whether kept or not
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if err == nil {
+			chunk = chunk[:len(chunk)-1]
+		}
+		n += len(chunk)
+		if n <= limit {
+			buf = append(buf, chunk...)
+		} else {
+			buf = nil
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err == nil, errors.Is(err, io.EOF) && n > 0:
+			if n > limit {
+				return "", true, nil
+			}
+			return strings.TrimRight(string(buf), "\r"), false, nil
+		default:
+			return "", false, err
+		}
+	}
 }
 
 // fromChannel makes a lineInput of lines another display (the TUI) collects.
@@ -54,6 +109,9 @@ func (l *lineInput) Line(ctx context.Context) (string, error) {
 	select {
 	case s, ok := <-l.ch:
 		if !ok {
+			if l.err != nil {
+				return "", l.err
+			}
 			return "", io.EOF
 		}
 		return s, nil

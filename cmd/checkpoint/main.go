@@ -18,6 +18,14 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C or SIGTERM cancels ctx and the command winds down;
+	// but one blocked in a system call (opening a FIFO nobody writes, a
+	// stuck device) never looks at ctx. Once ctx is done the signals get
+	// their default action back, so a second one ends the process.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {

@@ -50,7 +50,7 @@ func TestNoVerdictWithoutRecord(t *testing.T) {
 		log:      slog.New(slog.DiscardHandler),
 	}
 	ctx := context.Background()
-	src := lineScans{newLineInput(ctx, strings.NewReader("first\nsecond\n"))}
+	src := lineScans{newLineInput(ctx, strings.NewReader("first\nsecond\n"), slog.New(slog.DiscardHandler))}
 	if err := term.serve(ctx, src); err != nil {
 		t.Fatalf("serve: %v", err)
 	}

@@ -27,6 +27,9 @@ var (
 	ErrUnknownPerson = errors.New("unknown person")
 	// ErrLocked is returned by Open when another process holds the file.
 	ErrLocked = errors.New("upstream data file in use by another process")
+	// ErrCorrupt is returned by Open for a data file that is damaged (cut
+	// short, garbled pages): it is left untouched for the operator.
+	ErrCorrupt = errors.New("upstream data file damaged")
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("upstream closed")
 )

@@ -19,6 +19,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"yanma/internal/boltcheck"
 	"yanma/verify"
 )
 
@@ -164,12 +165,9 @@ func Open(path string, opts ...Option) (*Server, error) {
 	if s.pageSize < 1 || s.maxDelta < 0 || s.codeTTL <= 0 || s.trustTTL <= 0 {
 		return nil, fmt.Errorf("open upstream: %w: page size, delta limit and lifetimes must be positive", ErrBadRequest)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if errors.Is(err, bolterrors.ErrTimeout) {
-		return nil, fmt.Errorf("open upstream %s: %w", path, ErrLocked)
-	}
+	db, err := openBolt(path, 2*time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("open upstream %s: %w", path, err)
+		return nil, err
 	}
 	s.db = db
 	if err := s.init(); err != nil {
@@ -181,6 +179,29 @@ func Open(path string, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("open upstream %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// fileMode keeps the file private: it holds the root's and the issuer's
+// private keys.
+const fileMode = 0o600
+
+// openBolt opens the file for writing once it has shown itself whole
+// (boltcheck). A damaged file gives ErrCorrupt and is neither written nor
+// removed: Open on an empty file would make a new trust root.
+func openBolt(path string, timeout time.Duration) (*bolt.DB, error) {
+	db, err := boltcheck.Open(path, fileMode, bolt.Options{Timeout: timeout})
+	var de *boltcheck.DamageError
+	switch {
+	case errors.As(err, &de):
+		return nil, fmt.Errorf("open upstream %s: data file damaged (%s): the file was left as it is; "+
+			"restore a copy, or move it away to start afresh (a new trust root: every terminal must then be pinned and enrolled again): %w",
+			path, de.Detail, ErrCorrupt)
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("open upstream %s: %w", path, ErrLocked)
+	case err != nil:
+		return nil, fmt.Errorf("open upstream: %w", err)
+	}
+	return db, nil
 }
 
 // init creates the buckets and, on first start, the keys and admin token.

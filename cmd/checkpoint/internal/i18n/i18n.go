@@ -5,6 +5,8 @@
 package i18n
 
 import (
+	"strings"
+
 	"yanma/cmd/checkpoint/internal/ui"
 	"yanma/verify"
 )
@@ -112,6 +114,22 @@ func Advice(o Outcome, lang string) string {
 		return pick(en, "请人工核验", "check manually")
 	}
 	return pick(en, "请勿通行", "do not pass")
+}
+
+// Explain is why a code was refused and what to do, each said once: some
+// reasons already end with the advice ("Unreadable code; check manually"),
+// and saying it twice reads as a fault of the terminal. A valid code has
+// only the advice.
+func Explain(o Outcome, r verify.Reason, lang string) string {
+	advice := Advice(o, lang)
+	if r == verify.ReasonOK || r == "" {
+		return advice
+	}
+	msg := r.Message(lang)
+	if strings.Contains(msg, advice) {
+		return msg
+	}
+	return msg + " · " + advice
 }
 
 // Color is the officer's word for a code colour.

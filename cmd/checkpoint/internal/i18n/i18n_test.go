@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"strings"
 	"testing"
 
 	"yanma/verify"
@@ -51,5 +52,37 @@ func TestEveryOutcomeHasWords(t *testing.T) {
 				t.Errorf("advice not translated: %q", Advice(o, "zh"))
 			}
 		})
+	}
+}
+
+// TestExplainSaysAdviceOnce: whatever the reason, the officer reads what to
+// do once; a reason that already says it (malformed, lookup_failed) is not
+// followed by it again, and every other reason still gets the advice.
+func TestExplainSaysAdviceOnce(t *testing.T) {
+	reasons := []verify.Reason{
+		verify.ReasonOK, verify.ReasonMalformed, verify.ReasonTooLarge, verify.ReasonAlgNotAllowed,
+		verify.ReasonUnknownIssuer, verify.ReasonUnknownKey, verify.ReasonBadSignature, verify.ReasonExpired,
+		verify.ReasonNotYetValid, verify.ReasonRevoked, verify.ReasonMissingProof, verify.ReasonBadProof,
+		verify.ReasonStaleProof, verify.ReasonNoTrustList, verify.ReasonTrustListExpired,
+		verify.ReasonDataTooOld, verify.ReasonLookupFailed,
+	}
+	for _, lang := range []string{"zh", "en"} {
+		for _, o := range []Outcome{Pass, Fever, Yellow, Red, Gray, Stale, Invalid, Denied} {
+			for _, r := range reasons {
+				got, advice := Explain(o, r, lang), Advice(o, lang)
+				if n := strings.Count(got, advice); n != 1 {
+					t.Errorf("%s %s %s: %q says %q %d times, want once", lang, o, r, got, advice, n)
+				}
+				if r != verify.ReasonOK && !strings.Contains(got, r.Message(lang)) {
+					t.Errorf("%s %s %s: %q lacks the reason", lang, o, r, got)
+				}
+			}
+		}
+	}
+	if got, want := Explain(Invalid, verify.ReasonMalformed, "en"), "Unreadable code; check manually"; got != want {
+		t.Errorf("malformed = %q, want %q", got, want)
+	}
+	if got, want := Explain(Invalid, verify.ReasonMalformed, "zh"), "无法识别的码,请人工核验"; got != want {
+		t.Errorf("malformed zh = %q, want %q", got, want)
 	}
 }
