@@ -55,3 +55,40 @@ func TestRunBadDevices(t *testing.T) {
 		})
 	}
 }
+
+// TestRunBadFlags: run refuses impossible settings before it starts,
+// saying which flag and what it wants.
+func TestRunBadFlags(t *testing.T) {
+	e := &env{stderr: &bytes.Buffer{}}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--fps", "0"}, "--fps 0: want a positive rate"},
+		{[]string{"--width", "-1"}, "--width -1"},
+		{[]string{"--hold", "-5s"}, "--hold -5s: want a positive duration"},
+		{[]string{"--direction", "sideways"}, `--direction "sideways": a road site records no direction`},
+		{[]string{"--site", "community", "--direction", "sideways"}, "records in or out"},
+		{[]string{"--temps", "36.5,abc"}, `--temps: "abc" is not a temperature`},
+	} {
+		_, err := parseRunFlags(e, append([]string{"--source", "stdin"}, tc.args...))
+		if err == nil && tc.args[0] == "--temps" {
+			_, err = parseScripted(tc.args[1])
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run %q: %v, want an error saying %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// TestExportEmptyRange: a --to before --from is refused, not answered
+// with an empty file.
+func TestExportEmptyRange(t *testing.T) {
+	e := &env{stderr: &bytes.Buffer{}}
+	if _, _, err := parseExportFlags(e, []string{"--from", "2026-12-05", "--to", "2026-12-01"}); err == nil || !strings.Contains(err.Error(), "range is empty") {
+		t.Errorf("--to before --from: %v", err)
+	}
+	if _, _, err := parseExportFlags(e, []string{"--from", "2026-12-01", "--to", "2026-12-01"}); err != nil {
+		t.Errorf("one day: %v", err)
+	}
+}

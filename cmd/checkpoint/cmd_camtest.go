@@ -43,9 +43,6 @@ func cmdCameraTest(ctx context.Context, e *env, args []string) error {
 	if *dur <= 0 {
 		return fmt.Errorf("camera-test: --for %v: want a positive duration", *dur)
 	}
-	if cam.fps <= 0 {
-		return fmt.Errorf("camera-test: --fps %v: want a positive rate (the report judges against it)", cam.fps)
-	}
 	if err := cam.check(); err != nil {
 		return fmt.Errorf("camera-test: %w", err)
 	}
@@ -106,6 +103,12 @@ func (c *cameraFlags) register(fs *flag.FlagSet) {
 
 // check validates the flags and sets the budget's default.
 func (c *cameraFlags) check() error {
+	if c.fps <= 0 {
+		return fmt.Errorf("--fps %v: want a positive rate (the frame budget and the report follow from it)", c.fps)
+	}
+	if c.width < 0 || c.height < 0 {
+		return fmt.Errorf("--width %d --height %d: want sizes of at least 0 (0: the camera's own)", c.width, c.height)
+	}
 	if !scanner.ValidFourCC(c.pixelFormat) {
 		return fmt.Errorf("--pixel-format %q: want a four-character code such as MJPG or YUYV, or - for the camera's own", c.pixelFormat)
 	}

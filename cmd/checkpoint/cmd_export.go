@@ -129,6 +129,9 @@ func parseExportFlags(e *env, args []string) (job exportJob, out string, err err
 			return job, "", fmt.Errorf("--to: %w", err)
 		}
 	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		return job, "", fmt.Errorf("--from %s --to %s: the range is empty (--to is the last day, included)", *from, *to)
+	}
 	if f.Colors, err = export.ParseColors(*colors); err != nil {
 		return job, "", fmt.Errorf("--color: %w", err)
 	}

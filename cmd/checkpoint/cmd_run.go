@@ -78,13 +78,19 @@ func parseRunFlags(e *env, args []string) (runConfig, error) {
 		return c, err
 	}
 	if c.direction != "" && !slices.Contains(c.profile.Directions, c.direction) {
-		return c, fmt.Errorf("--direction %q: site %s records %v", c.direction, c.site, c.profile.Directions)
+		if len(c.profile.Directions) == 0 {
+			return c, fmt.Errorf("--direction %q: a %s site records no direction; leave it out", c.direction, c.site)
+		}
+		return c, fmt.Errorf("--direction %q: a %s site records %s", c.direction, c.site, strings.Join(c.profile.Directions, " or "))
 	}
 	if c.direction == "" && len(c.profile.Directions) > 0 {
 		c.direction = c.profile.Directions[0] // one lane per kiosk; the first is the way in
 	}
 	if !holdSet && c.profile.HoldFor > 0 {
 		c.hold = time.Duration(c.profile.HoldFor)
+	}
+	if c.hold <= 0 {
+		return c, fmt.Errorf("--hold %v: want a positive duration", c.hold)
 	}
 	if c.retention < 1 {
 		return c, fmt.Errorf("--retention-days %d: want at least 1", c.retention)

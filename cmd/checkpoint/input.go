@@ -160,7 +160,7 @@ func parseScripted(s string) (*scripted, error) {
 			continue
 		}
 		if _, err := strconv.ParseFloat(f, 64); err != nil {
-			return nil, fmt.Errorf("--temps %q: %w", f, err)
+			return nil, fmt.Errorf("--temps: %q is not a temperature (want numbers such as 36.5,38.2)", f)
 		}
 		out = append(out, f)
 	}
