@@ -97,7 +97,7 @@ func (e *env) writeStatus(w io.Writer, db *store.DB) error {
 			if i > 0 {
 				label = "next root:   " // pinned ahead of a root rotation
 			}
-			fmt.Fprintf(w, "%s %s (%s)\n", label, r.Thumbprint(), r.Alg)
+			fmt.Fprintf(w, "%s %s (%s, kid %s)\n", label, r.Thumbprint(), r.Alg, r.Kid) // kid: what `upstream root` shows
 		}
 	}
 	st := db.SyncStatus()

@@ -455,3 +455,21 @@ func TestPinOtherRoot(t *testing.T) {
 		t.Fatalf("the old root's code after pinning another root: %v\n%s", err, out)
 	}
 }
+
+// TestEnrollAgain: enrolling an enrolled terminal makes it a new device,
+// and says which old identity to revoke upstream.
+func TestEnrollAgain(t *testing.T) {
+	up := startUpstream(t)
+	term := enrolledTerminal(t, up)
+	st := term.mustRun("", "status")
+	code, err := up.srv.NewEnrollmentCode(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := term.mustRun("", "enroll", code)
+	i := strings.Index(st, "device:")
+	old := strings.Fields(st[i+len("device:"):])[0]
+	if !strings.Contains(out, "this terminal was device "+old) || !strings.Contains(out, "revoke-device --device "+old) {
+		t.Fatalf("enroll again said:\n%s\nwant it to name the old device %s", out, old)
+	}
+}

@@ -134,8 +134,15 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	before, _, _ := db.Device()
 	if err := c.Enroll(ctx, fs.Arg(0)); err != nil {
 		return err // a *sync.Error, which names the step
+	}
+	if before != "" {
+		// Enrolling again is an installer's deliberate act (a new code),
+		// but the platform still knows the old identity until it is
+		// revoked there.
+		fmt.Fprintf(e.stdout, "this terminal was device %s; it is a new device now: revoke the old one upstream (upstream revoke-device --device %s)\n", before, before)
 	}
 	url := e.upstreamURL()
 	if err := os.WriteFile(e.upstreamFile(), []byte(url+"\n"), 0o600); err != nil {
