@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"yanma/assets"
 	"yanma/cmd/checkpoint/internal/export"
 	"yanma/cmd/checkpoint/internal/pin"
@@ -242,7 +244,7 @@ func (e *env) askPIN(in *bufio.Reader) (string, error) {
 		return "", fmt.Errorf("operator PIN: %w", err)
 	}
 	fmt.Fprint(e.stderr, "operator PIN: ")
-	typed, err := readSecretLine(in)
+	typed, err := e.readSecret(in)
 	if err != nil {
 		return "", fmt.Errorf("operator PIN: %w", err)
 	}
@@ -275,6 +277,24 @@ func (e *env) verifyPIN(typed string) error {
 
 // readSecretLine reads one line of in, trimmed; a last line without a
 // newline counts, nothing at all does not.
+// readSecret reads a PIN after its prompt. On a terminal the PIN is not
+// echoed (people stand beside a kiosk); either way the prompt's line is
+// ended, so that what is printed next does not run on after it.
+func (e *env) readSecret(in *bufio.Reader) (string, error) {
+	defer fmt.Fprintln(e.stderr)
+	if f, ok := e.stdin.(*os.File); ok {
+		fd := int(f.Fd())
+		if old, err := unix.IoctlGetTermios(fd, unix.TCGETS); err == nil {
+			quiet := *old
+			quiet.Lflag &^= unix.ECHO
+			if err := unix.IoctlSetTermios(fd, unix.TCSETS, &quiet); err == nil {
+				defer func() { _ = unix.IoctlSetTermios(fd, unix.TCSETS, old) }()
+			}
+		}
+	}
+	return readSecretLine(in)
+}
+
 func readSecretLine(in *bufio.Reader) (string, error) {
 	line, err := in.ReadString('\n')
 	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
@@ -300,7 +320,7 @@ func cmdPIN(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	fmt.Fprint(e.stderr, "new operator PIN (6–12 digits): ")
-	p, err := readSecretLine(in)
+	p, err := e.readSecret(in)
 	if err != nil {
 		return fmt.Errorf("pin set: %w", err)
 	}

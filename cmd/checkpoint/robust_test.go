@@ -16,7 +16,10 @@ import (
 	"testing/iotest"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"yanma/cmd/checkpoint/internal/ui"
+	"yanma/scanner/serial"
 	"yanma/verify"
 )
 
@@ -359,5 +362,79 @@ func TestGlobalFlagErrors(t *testing.T) {
 	}
 	if _, _, err := runCaptured(t, nil, "--lang", "fr", "status"); err == nil || !strings.HasPrefix(err.Error(), `--lang "fr"`) {
 		t.Errorf("--lang fr with YANMA_LANG set: %v, want --lang named", err)
+	}
+}
+
+// TestPINNotEchoed: typed at a terminal (a real pseudo-terminal), the PIN
+// is not echoed, and the terminal echoes again afterwards.
+func TestPINNotEchoed(t *testing.T) {
+	master, slave, err := serial.OpenPTY()
+	if err != nil {
+		t.Fatalf("pseudo-terminal: %v", err)
+	}
+	defer master.Close()
+	tty, err := os.OpenFile(slave, os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	echo := func() bool {
+		tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tio.Lflag&unix.ECHO != 0
+	}
+	if !echo() {
+		t.Fatal("the pseudo-terminal does not echo to begin with")
+	}
+	e := &env{stdin: tty, stderr: &bytes.Buffer{}}
+	got := make(chan string, 1)
+	go func() {
+		p, err := e.readSecret(bufio.NewReader(tty))
+		if err != nil {
+			p = "error: " + err.Error()
+		}
+		got <- p
+	}()
+	for deadline := time.Now().Add(20 * time.Second); echo(); time.Sleep(time.Millisecond) { // bounds a hang; not a measurement
+		if time.Now().After(deadline) {
+			t.Fatal("echo never turned off")
+		}
+	}
+	if _, err := master.WriteString("246810\n"); err != nil {
+		t.Fatal(err)
+	}
+	if p := <-got; p != "246810" {
+		t.Fatalf("read %q", p)
+	}
+	if !echo() {
+		t.Fatal("echo not restored")
+	}
+	// With echo back, a marker comes back from the terminal; whatever it
+	// echoed before comes first.
+	if _, err := master.WriteString("MARK\n"); err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan string, 1)
+	go func() {
+		var b []byte
+		buf := make([]byte, 256)
+		for !bytes.Contains(b, []byte("MARK")) {
+			n, err := master.Read(buf)
+			if err != nil {
+				break
+			}
+			b = append(b, buf[:n]...)
+		}
+		seen <- string(b)
+	}()
+	select {
+	case s := <-seen:
+		if strings.Contains(s, "246810") {
+			t.Fatalf("the PIN was echoed: %q", s)
+		}
+	case <-time.After(20 * time.Second): // bounds a hang; not a measurement
+		t.Fatal("the marker never came back")
 	}
 }
