@@ -99,6 +99,31 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitError{2}
 	}
 	cmd, cargs := rest[0], rest[1:]
+	err := dispatch(ctx, e, cmd, cargs)
+	var ex exitError
+	if errors.As(err, &ex) && ex.code == 2 && asksHelp(cargs) {
+		return nil // the command printed its usage, as asked: not a mistake
+	}
+	return err
+}
+
+// asksHelp says whether a command's arguments ask for its usage (-h,
+// -help, --help among its flags).
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help", "--h":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
+}
+
+// dispatch runs one command.
+func dispatch(ctx context.Context, e *env, cmd string, cargs []string) error {
+	stdout, stderr := e.stdout, e.stderr
 	switch cmd {
 	case "run":
 		return cmdRun(ctx, e, cargs)

@@ -438,3 +438,22 @@ func TestPINNotEchoed(t *testing.T) {
 		t.Fatal("the marker never came back")
 	}
 }
+
+// TestHelpExitsZero: asking a command for its usage is not a mistake (exit
+// 0, as Go's flag package and the upstream do); a wrong flag still is.
+func TestHelpExitsZero(t *testing.T) {
+	dir := t.TempDir()
+	for _, cmd := range []string{"run", "decode", "camera-test", "verify", "trust", "revocations", "enroll", "sync", "status", "export", "pin", "demo"} {
+		var out, errb bytes.Buffer
+		if err := run(context.Background(), []string{"--data", dir, cmd, "--help"}, strings.NewReader(""), &out, &errb); err != nil {
+			t.Errorf("%s --help: %v", cmd, err)
+		}
+		if errb.Len()+out.Len() == 0 {
+			t.Errorf("%s --help printed nothing", cmd)
+		}
+	}
+	var ex exitError
+	if err := run(context.Background(), []string{"--data", dir, "run", "--bogus"}, strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}); !errors.As(err, &ex) || ex.code != 2 {
+		t.Errorf("run --bogus: %v, want exit status 2", err)
+	}
+}
