@@ -290,8 +290,8 @@ func (r *frameReport) text() string {
 	if a := r.Agreed; a != nil {
 		fmt.Fprintf(&b, "camera       agreed to %d×%d %s at %g frames a second\n", a.Width, a.Height, a.FourCC, a.FPS)
 	}
-	fmt.Fprintf(&b, "decoding     median %.1f ms, 95 %% within %.1f ms, slowest %.1f ms; frame budget %.0f ms (%d frames over)\n",
-		r.MedianMS, r.P95MS, r.MaxMS, r.BudgetMS, r.OverBudget)
+	fmt.Fprintf(&b, "decoding     median %.1f ms, 95 %% within %.1f ms, slowest %.1f ms; frame budget %.0f ms (%s over)\n",
+		r.MedianMS, r.P95MS, r.MaxMS, r.BudgetMS, countOf(r.OverBudget, "frame", "frames"))
 	fmt.Fprintf(&b, "codes        found in %d of %d frames; different codes: %d\n", r.WithCode, r.Frames, r.Codes)
 	verdict := "yes"
 	if !r.KeepsUp {

@@ -209,7 +209,7 @@ func (e *env) deliverExport(out string, produce func(w, summary io.Writer) (int,
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%d entries written to %s\n", n, out)
+	fmt.Fprintf(e.stdout, "%s written to %s\n", countOf(n, "entry", "entries"), out)
 	if _, err := e.stdout.Write(sum.Bytes()); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}

@@ -107,7 +107,7 @@ func (e *env) writeStatus(w io.Writer, db *store.DB) error {
 		if now.After(exp) {
 			state = "EXPIRED"
 		}
-		fmt.Fprintf(w, "trust list:   seq %d, %d issuers, %s until %s, as of %s\n", tl.Seq, len(tl.Issuers), state, exp.UTC().Format(time.RFC3339), ago(now, st.TrustAsOf))
+		fmt.Fprintf(w, "trust list:   seq %d, %s, %s until %s, as of %s\n", tl.Seq, countOf(len(tl.Issuers), "issuer", "issuers"), state, exp.UTC().Format(time.RFC3339), ago(now, st.TrustAsOf))
 	} else {
 		fmt.Fprintf(w, "trust list:   none — codes cannot be verified\n")
 	}
@@ -158,6 +158,14 @@ func writeEntriesToday(w io.Writer, db *store.DB, now time.Time) error {
 		fmt.Fprintf(w, "entries:      %d today, the last at %s\n", n, last.In(now.Location()).Format(time.TimeOnly))
 	}
 	return nil
+}
+
+// countOf says n things in English: "1 entry", "2 entries".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // ago says how long before now t was, for people.

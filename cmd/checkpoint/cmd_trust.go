@@ -71,7 +71,7 @@ func cmdTrust(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("trust import %s: refused, nothing changed: %w", args[1], err)
 		}
-		fmt.Fprintf(e.stdout, "trust list seq %d imported: %d issuers, expires %s\n", tl.Seq, len(tl.Issuers), unixTime(tl.Exp))
+		fmt.Fprintf(e.stdout, "trust list seq %d imported: %s, expires %s\n", tl.Seq, countOf(len(tl.Issuers), "issuer", "issuers"), unixTime(tl.Exp))
 		return nil
 	}
 }
@@ -114,7 +114,7 @@ func cmdRevocations(ctx context.Context, e *env, args []string) error {
 	if feed.Full {
 		kind = "full snapshot"
 	}
-	fmt.Fprintf(e.stdout, "revocations %s %d→%d applied: %d entries\n", kind, feed.From, feed.To, len(feed.Entries))
+	fmt.Fprintf(e.stdout, "revocations %s %d→%d applied: %s\n", kind, feed.From, feed.To, countOf(len(feed.Entries), "entry", "entries"))
 	return nil
 }
 
