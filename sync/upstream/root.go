@@ -70,8 +70,9 @@ func (s *Server) PrepareRoot(ctx context.Context) (verify.JWK, error) {
 }
 
 // RotateRoot signs the trust list and the revocation feeds with the root
-// PrepareRoot announced, from now on; the old root's seed is deleted from
-// the file. Without a prepared root it refuses (ErrBadRequest): a root no
+// PrepareRoot announced, from now on; the old root's seed is no longer
+// kept in the file (its bytes may linger in free pages until bbolt reuses
+// them: destroy old copies of the file). Without a prepared root it refuses (ErrBadRequest): a root no
 // terminal has pinned would strand the whole fleet. It returns the new
 // root.
 func (s *Server) RotateRoot(ctx context.Context) (verify.JWK, error) {
