@@ -193,6 +193,11 @@ func (e *env) openDB() (*store.DB, error) {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	db, err := store.Open(e.dbPath())
+	if errors.Is(err, store.ErrLocked) && controlAnswers(context.Background(), e.controlPath()) {
+		// The usual case on a kiosk: say so, and what can be done.
+		return nil, fmt.Errorf("%w: the kiosk (checkpoint run) holds it and syncs by itself; "+
+			"status and export reach it while it runs, other commands need it stopped (sudo systemctl stop yanma-checkpoint)", err)
+	}
 	if err != nil {
 		return nil, err // names the file
 	}

@@ -183,6 +183,11 @@ func TestStatusAndExportWhileRunning(t *testing.T) {
 		t.Errorf("control socket: %v, %v; want a socket, mode 0600", fi, err)
 	}
 
+	// Other commands need the file: they say the kiosk holds it.
+	if _, err := term.run("", "sync"); err == nil || !errors.Is(err, store.ErrLocked) || !strings.Contains(err.Error(), "the kiosk (checkpoint run) holds it") {
+		t.Errorf("sync while the kiosk runs: %v", err)
+	}
+
 	// A format no one writes is refused before the PIN is asked for.
 	_, stderr, err := term.runAll("480725\n", "export", "--format", "pdf")
 	if err == nil || !strings.Contains(err.Error(), "--format") || strings.Contains(stderr, "operator PIN") {
