@@ -83,7 +83,7 @@ func buildSnapshot(b *testing.B, db *DB, root *authority, keys []verify.PersonHa
 		tok := root.feed(b, verify.RevocationFeed{To: 1, Full: true, Count: uint64(len(keys)), Entries: entriesOf(keys[off:end], off)})
 		b.StartTimer()
 		c0 := cpuTime()
-		if _, err := s.AddPage(tok); err != nil {
+		if _, err := s.AddPage(tok, ""); err != nil {
 			b.Fatal(err)
 		}
 		cpu += cpuTime() - c0

@@ -41,6 +41,7 @@ var (
 	keyTrust     = []byte("trust")
 	keyTrustJWS  = []byte("trust.jws")
 	keyRevGen    = []byte("rev.gen")
+	keyRevSnap   = []byte("rev.snap")
 	keyDeviceID  = []byte("device.id")
 	keyDeviceKey = []byte("device.key")
 )
@@ -165,8 +166,8 @@ func damaged(path, detail string) error {
 		path, detail, ErrCorrupt)
 }
 
-// load creates the buckets, drops what an interrupted snapshot left behind
-// and fills the in-memory caches.
+// load creates the buckets, drops what no snapshot can resume from (see
+// settlePending) and fills the in-memory caches.
 func (db *DB) load() error {
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketMeta, bucketRevocations, bucketEntries, bucketOutboxIDs} {
@@ -179,7 +180,7 @@ func (db *DB) load() error {
 				return err
 			}
 		}
-		return dropStaleGenerations(tx)
+		return db.settlePending(tx)
 	})
 	if err != nil {
 		return wrapWrite("initialise", err)

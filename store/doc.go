@@ -15,12 +15,16 @@
 //	meta               state (JSON: seqs, as-of times, clock offset, counts),
 //	                   roots, trust (verified list, JSON), trust.jws (as signed),
 //	                   rev.gen (revocation generation in force),
+//	                   rev.snap (resume record of a paged snapshot being
+//	                   received, JSON: its staging generation, header,
+//	                   pages staged, next cursor),
 //	                   device.id, device.key (Ed25519 seed)
 //	revocations/gN/L/person  16-byte PersonHash → uvarint before
 //	revocations/gN/L/jti     16 bytes of SHA-256(jti) → 0x01
 //	                   (generation N in force, layers L oldest first: a full
 //	                   snapshot is the base layer of a new generation, a
-//	                   large delta a layer on top; Compact merges them)
+//	                   large delta a layer on top; Compact merges them;
+//	                   beside it, the staging generation rev.snap names)
 //	entries            8-byte big-endian time ‖ ID → Entry (JSON)
 //	outbox.red         8-byte sequence → Report (JSON); red sightings first,
 //	outbox.fever       then fever reports,

@@ -21,8 +21,9 @@ var (
 	// ErrSnapshotDone is returned when a snapshot already committed or
 	// aborted is used again.
 	ErrSnapshotDone = errors.New("revocation snapshot already finished")
-	// ErrSnapshotLost is returned when what a snapshot staged is gone
-	// (a Compact or a restart came in between): start it again.
+	// ErrSnapshotLost is returned when what a snapshot staged is gone or
+	// no longer its own (another snapshot was begun, or this one was
+	// committed or aborted through another handle): start it again.
 	ErrSnapshotLost = errors.New("staged revocation snapshot lost")
 	// ErrInvalidRecord is returned by Record for an entry or report the
 	// store will not keep (a report without a kind, an ID already used).

@@ -43,7 +43,7 @@ func ExampleDB_BeginRevocationSnapshot() {
 		page(verify.RevocationEntry{SH: alice.String(), Before: now.Unix()}),
 		page(verify.RevocationEntry{SH: bob.String(), Before: now.Unix()}),
 	} {
-		if _, err := snap.AddPage(tok); err != nil {
+		if _, err := snap.AddPage(tok, ""); err != nil {
 			fmt.Println(err)
 			_ = snap.Abort()
 			return

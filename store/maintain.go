@@ -193,7 +193,8 @@ func (db *DB) copyCompacted(tmp string) (int64, error) {
 // compactInto copies src into the empty dst with every page full, like
 // bbolt.Compact, except that the revocation generation in force is
 // written as one base layer merged from its layers (the newest layer
-// naming a key wins) and stale generations are left behind; the state's
+// naming a key wins), the pending snapshot's staging generation is copied
+// as it is, and other stale generations are left behind; the state's
 // revocation counts become exact.
 func compactInto(dst, src *bolt.DB) error {
 	c := &copier{db: dst, max: 64 << 20}
@@ -335,8 +336,27 @@ func (c *copier) copyBucket(path [][]byte, b *bolt.Bucket) error {
 	return nil
 }
 
-// mergeRevocations writes the generation in force as one base layer.
+// mergeRevocations writes the generation in force as one base layer and
+// copies the pending snapshot's staging generation, if any.
+//
+// Copying the staging is what keeps a pending snapshot resumable across a
+// compaction (Maintain runs at every start, and a restart is what a
+// resumable snapshot is for). It is the simpler sound choice over skipping
+// compaction while a snapshot is pending: the resume record in meta is
+// copied like any key, nothing has to decide when to compact after all,
+// and a snapshot abandoned by its client cannot hold compaction off for
+// good. The staging is one base layer written in key order, so the copy
+// is the same work bbolt.Compact would do.
 func (c *copier) mergeRevocations(stx *bolt.Tx, path [][]byte, revs *bolt.Bucket) (persons, jtis uint64, err error) {
+	if staging := pendingGen(stx); staging != nil {
+		g := revs.Bucket(staging)
+		if err := c.create(path, staging, g.Sequence()); err != nil {
+			return 0, 0, err
+		}
+		if err := c.copyBucket(append(slices.Clip(path), staging), g); err != nil {
+			return 0, 0, err
+		}
+	}
 	name := stx.Bucket(bucketMeta).Get(keyRevGen)
 	if name == nil {
 		return 0, 0, nil

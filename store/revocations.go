@@ -127,14 +127,15 @@ func swapGen(tx *bolt.Tx, name []byte) error {
 	return meta.Put(keyRevGen, name)
 }
 
-// dropStaleGenerations deletes generations not in force: what a snapshot
-// interrupted by a crash or an abort left behind.
-func dropStaleGenerations(tx *bolt.Tx) error {
+// dropStaleGenerations deletes generations neither in force nor keep (the
+// pending snapshot's staging, nil if none): what an aborted snapshot, or
+// one whose resume record was dropped, left behind.
+func dropStaleGenerations(tx *bolt.Tx, keep []byte) error {
 	cur := tx.Bucket(bucketMeta).Get(keyRevGen)
 	revs := tx.Bucket(bucketRevocations)
 	var stale [][]byte
 	err := revs.ForEachBucket(func(k []byte) error {
-		if !bytes.Equal(k, cur) {
+		if !bytes.Equal(k, cur) && !bytes.Equal(k, keep) {
 			stale = append(stale, bytes.Clone(k))
 		}
 		return nil

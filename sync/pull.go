@@ -114,6 +114,19 @@ func (c *Client) revocationRound(ctx context.Context) (done bool, err error) {
 	if p := c.pendingSnap(); p != nil {
 		return false, c.continueSnapshot(ctx, p)
 	}
+	// A snapshot left pending by an earlier run (a power cut mid-download)
+	// is continued from its stored cursor rather than fetched again from
+	// page one: at national scale that is hundreds of MB.
+	snap, res, ok, err := c.db.PendingRevocationSnapshot()
+	if err != nil {
+		return false, &Error{Op: op, Err: err}
+	}
+	if ok {
+		p := &pendingSnapshot{snap: snap, seq: res.Seq, next: res.Next, pages: res.Pages}
+		c.setPendingSnap(p)
+		c.log.Info("resuming revocation snapshot", "to", res.Seq, "pages", res.Pages)
+		return false, c.continueSnapshot(ctx, p)
+	}
 	from := c.db.RevocationSeq()
 	hdr := http.Header{}
 	held := !c.db.SyncStatus().RevocationsAsOf.IsZero()
@@ -140,7 +153,7 @@ func (c *Client) revocationRound(ctx context.Context) (done bool, err error) {
 			return false, &Error{Op: op, Err: err}
 		}
 		p := &pendingSnapshot{snap: snap}
-		feed, err := snap.AddPage(string(r.body))
+		feed, err := snap.AddPage(string(r.body), next)
 		if err != nil {
 			_ = snap.Abort()
 			return false, refused(op, err)
@@ -160,7 +173,8 @@ func (c *Client) revocationRound(ctx context.Context) (done bool, err error) {
 
 // pendingSnapshot is a paged snapshot being received: pages staged so far
 // stay staged across failed requests, and the next pull resumes after the
-// last page taken.
+// last page taken. The store keeps the same (seq, cursor, pages) with the
+// staged pages, so a new Client on a reopened store resumes too.
 type pendingSnapshot struct {
 	snap  *store.Snapshot
 	seq   uint64
@@ -189,8 +203,9 @@ func (c *Client) dropSnapshot(p *pendingSnapshot) {
 // continueSnapshot fetches the remaining pages of a pending snapshot and
 // commits it. The next page is fetched while the store stages the one in
 // hand. A network failure keeps the snapshot pending (resumed after the
-// last page staged next time); a refused page or a count mismatch abandons
-// it (started again).
+// last page staged next time, in this run or after a restart); a refused
+// page, a count mismatch or an upstream that no longer serves the
+// snapshot (a 4xx, ErrAhead) abandons it (started again).
 func (c *Client) continueSnapshot(ctx context.Context, p *pendingSnapshot) error {
 	const op = "pull revocation snapshot"
 	type fetched struct {
@@ -217,8 +232,12 @@ func (c *Client) continueSnapshot(ctx context.Context, p *pendingSnapshot) error
 		f := <-next
 		next = nil
 		if f.err != nil {
+			// Only an upstream that answered and will not serve the
+			// snapshot abandons it. A cancelled context (the kiosk
+			// shutting down) is not an answer: the snapshot stays
+			// pending, in the store, for the next run.
 			var e *Error
-			if !IsRetryable(f.err) || (errors.As(f.err, &e) && e.Status == http.StatusBadRequest) || errors.Is(f.err, ErrAhead) {
+			if errors.As(f.err, &e) && (!e.Retryable || e.Status == http.StatusBadRequest || errors.Is(f.err, ErrAhead)) {
 				c.dropSnapshot(p)
 			}
 			return f.err
@@ -227,7 +246,7 @@ func (c *Client) continueSnapshot(ctx context.Context, p *pendingSnapshot) error
 		if after != "" {
 			next = fetch(after) // while this page is staged
 		}
-		if _, err := p.snap.AddPage(string(f.r.body)); err != nil {
+		if _, err := p.snap.AddPage(string(f.r.body), after); err != nil {
 			if next != nil {
 				<-next
 			}

@@ -100,7 +100,7 @@ func BenchmarkVerifyStore(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := snap.AddPage(tok); err != nil {
+		if _, err := snap.AddPage(tok, ""); err != nil {
 			b.Fatal(err)
 		}
 	}
