@@ -120,6 +120,10 @@ func checkShape(path string, mode os.FileMode, timeout time.Duration) error {
 	if err := checkFreelist(path, uint64(pageSize), uint64(tx.Size()/pageSize), uint64(tx.ID())); err != nil {
 		return &DamageError{Path: path, Detail: err.Error()}
 	}
+	root := uint64(tx.Cursor().Bucket().Root())
+	if err := walkTree(path, uint64(pageSize), uint64(tx.Size()/pageSize), root); err != nil {
+		return &DamageError{Path: path, Detail: err.Error()}
+	}
 	return nil
 }
 
