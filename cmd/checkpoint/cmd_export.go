@@ -41,35 +41,18 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	}
 	job.PIN = typed
 	kiosk := e.controlClient()
-	res, err := kiosk.export(ctx, job)
-	switch {
-	case err == nil:
-		return e.deliverExport(out, res.produce)
-	case !errors.Is(err, errNotAnswering):
-		return err
-	}
-	if err := e.verifyPIN(typed); err != nil {
-		return err
-	}
-	db, err := e.openDB()
-	if errors.Is(err, store.ErrLocked) {
-		// A kiosk may have started while we waited for the file; it checks
-		// the (right) PIN again, which resets nothing but costs a moment.
-		res, cerr := kiosk.export(ctx, job)
-		switch {
-		case cerr == nil:
-			return e.deliverExport(out, res.produce)
-		case !errors.Is(cerr, errNotAnswering):
-			return cerr
+	return e.kioskOrFile(func() error {
+		res, err := kiosk.export(ctx, job)
+		if err != nil {
+			return err
 		}
-		return lockedHint(err, cerr)
-	}
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return e.deliverExport(out, func(w, summary io.Writer) (int, error) {
-		return e.produceExport(ctx, db, job, w, summary)
+		return e.deliverExport(out, res.produce)
+	}, func() error {
+		return e.verifyPIN(typed) // only when this process reads the file
+	}, func(db *store.DB) error {
+		return e.deliverExport(out, func(w, summary io.Writer) (int, error) {
+			return e.produceExport(ctx, db, job, w, summary)
+		})
 	})
 }
 

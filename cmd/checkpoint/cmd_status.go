@@ -14,45 +14,27 @@ import (
 // cmdStatus tells the installer what the terminal holds and whether it can work.
 //
 // While `checkpoint run` holds the file (all day on a kiosk), the running
-// kiosk answers on its control socket with the same text (control.go), so
-// the socket is asked first: that costs nothing when no kiosk runs, and it
-// spares the wait for a lock that will not be let go. When the file is
-// locked and nothing answers, the error says so and what to do.
+// kiosk answers on its control socket with the same text (kioskOrFile).
 func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if len(args) != 0 {
 		fmt.Fprintln(e.stderr, "usage: checkpoint status")
 		return exitError{2}
 	}
 	kiosk := e.controlClient()
-	text, err := kiosk.status(ctx)
-	if err == nil {
-		return e.printKioskStatus(text)
-	}
-	if !errors.Is(err, errNotAnswering) {
-		return err
-	}
-	db, err := e.openDB()
-	if errors.Is(err, store.ErrLocked) {
-		// A kiosk may have started while we waited for the file.
-		text, cerr := kiosk.status(ctx)
-		switch {
-		case cerr == nil:
-			return e.printKioskStatus(text)
-		case !errors.Is(cerr, errNotAnswering):
-			return cerr
+	return e.kioskOrFile(func() error {
+		text, err := kiosk.status(ctx)
+		if err != nil {
+			return err
 		}
-		return lockedHint(err, cerr)
-	}
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := e.writeStatus(e.stdout, db); err != nil {
-		return err
-	}
-	// We hold the file's lock, so no `checkpoint run` does.
-	fmt.Fprintf(e.stdout, "kiosk:        not running (%s opened directly)\n", filepath.Base(e.dbPath()))
-	return nil
+		return e.printKioskStatus(text)
+	}, nil, func(db *store.DB) error {
+		if err := e.writeStatus(e.stdout, db); err != nil {
+			return err
+		}
+		// We hold the file's lock, so no `checkpoint run` does.
+		fmt.Fprintf(e.stdout, "kiosk:        not running (%s opened directly)\n", filepath.Base(e.dbPath()))
+		return nil
+	})
 }
 
 // printKioskStatus prints the status text a running kiosk sent, and says

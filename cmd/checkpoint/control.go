@@ -58,6 +58,38 @@ func lockedHint(err, cerr error) error {
 		"or stop the kiosk first (sudo systemctl stop yanma-checkpoint)", err, cerr)
 }
 
+// kioskOrFile does a command that a running kiosk can do for it: through
+// the kiosk (viaKiosk) when one answers, asked first, which costs nothing
+// when none runs and spares the wait for a lock that will not be let go;
+// otherwise on the file opened here (local), after before (if not nil).
+// When the file turns out held and still nothing answered before, the kiosk
+// is asked once more (it may have started meanwhile), and if it does not
+// answer the error says what to do.
+func (e *env) kioskOrFile(viaKiosk, before func() error, local func(*store.DB) error) error {
+	err := viaKiosk()
+	if !errors.Is(err, errNotAnswering) {
+		return err // done by the kiosk, or refused by it
+	}
+	if before != nil {
+		if err := before(); err != nil {
+			return err
+		}
+	}
+	db, err := e.openDB()
+	if errors.Is(err, store.ErrLocked) {
+		cerr := viaKiosk()
+		if !errors.Is(cerr, errNotAnswering) {
+			return cerr
+		}
+		return lockedHint(err, cerr)
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return local(db)
+}
+
 // controlServer is a running kiosk's side of the control socket.
 type controlServer struct {
 	e    *env

@@ -38,15 +38,16 @@ type kiosk struct {
 }
 
 // startKiosk starts `checkpoint run` on term's data directory, reading codes
-// and temperatures from a pipe the test writes.
-func startKiosk(t *testing.T, term terminalCLI) *kiosk {
+// and temperatures from a pipe the test writes; extra run flags come last,
+// so they override the defaults.
+func startKiosk(t *testing.T, term terminalCLI, extra ...string) *kiosk {
 	t.Helper()
 	stdin, keyboard := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	k := &kiosk{t: t, keyboard: keyboard, out: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1), cancel: cancel}
 	go func() {
-		k.done <- run(ctx, []string{"--data", term.dataDir, "--upstream", term.url, "--lang", "en", "--log-level", "warn",
-			"run", "--offline", "--ui", "json", "--site", "road", "--source", "stdin"}, stdin, k.out, k.stderr)
+		k.done <- run(ctx, append([]string{"--data", term.dataDir, "--upstream", term.url, "--lang", "en", "--log-level", "warn"},
+			append([]string{"run", "--offline", "--ui", "json", "--site", "road", "--source", "stdin"}, extra...)...), stdin, k.out, k.stderr)
 	}()
 	t.Cleanup(func() { k.stop() })
 	return k

@@ -180,18 +180,8 @@ func TestThermometerPluggedLate(t *testing.T) {
 	term := enrolledTerminal(t, up)
 	green := issue(t, up, "thermo-1", verify.Green)
 	link := filepath.Join(t.TempDir(), "usb-thermometer")
-
-	stdin, keypad := io.Pipe()
-	defer keypad.Close()
-	out := &lockedBuffer{}
-	var stderr lockedBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--data", term.dataDir, "--upstream", term.url, "--lang", "en", "--log-level", "warn",
-			"run", "--offline", "--ui", "json", "--site", "road", "--source", "stdin", "--thermometer", link}, stdin, out, &stderr)
-	}()
+	k := startKiosk(t, term, "--thermometer", link)
+	out := k.out
 	statusSays := func(lost bool) func([]ui.Event) bool {
 		return func(evs []ui.Event) bool {
 			for i := len(evs) - 1; i >= 0; i-- {
@@ -203,7 +193,7 @@ func TestThermometerPluggedLate(t *testing.T) {
 		}
 	}
 	out.waitFor(t, "status saying the thermometer is away", statusSays(true))
-	if _, err := io.WriteString(keypad, green+"\n"); err != nil {
+	if _, err := io.WriteString(k.keyboard, green+"\n"); err != nil {
 		t.Fatal(err)
 	}
 	out.waitFor(t, "a temperature asked for", func(evs []ui.Event) bool {
@@ -235,13 +225,7 @@ func TestThermometerPluggedLate(t *testing.T) {
 		}
 		return false
 	})
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil && !errors.Is(err, context.Canceled) {
-			t.Fatalf("run: %v\n%s", err, stderr.b.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("run did not end when cancelled")
+	if err := k.stop(); err != nil {
+		t.Fatal(err)
 	}
 }
