@@ -153,19 +153,13 @@ func rotatedRoots(roots []verify.JWK, by int, next *verify.JWK) []verify.JWK {
 	if by > 0 {
 		want = []verify.JWK{roots[by]}
 	}
-	if next != nil && !sameKey(*next, want[0]) {
+	if next != nil && !next.SameKey(want[0]) {
 		want = []verify.JWK{want[0], *next}
 	}
-	if len(want) == len(roots) && (len(want) == 1 || sameKey(want[1], roots[1])) && sameKey(want[0], roots[0]) {
+	if len(want) == len(roots) && (len(want) == 1 || want[1].SameKey(roots[1])) && want[0].SameKey(roots[0]) {
 		return nil
 	}
 	return want
-}
-
-// sameKey says whether two JWKs hold the same public key, whatever their
-// kid and alg members say.
-func sameKey(a, b verify.JWK) bool {
-	return a.Kty == b.Kty && a.Crv == b.Crv && a.X == b.X && a.Y == b.Y
 }
 
 func sameRoots(a, b []verify.JWK) bool {

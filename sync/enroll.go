@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"yanma/store"
 	"yanma/sync/wire"
@@ -70,7 +71,7 @@ func (c *Client) Enroll(ctx context.Context, code string) error {
 	if err := c.db.SetDevice(er.DeviceID, key); err != nil {
 		return &Error{Op: op, Err: err}
 	}
-	if !containsRoot(old, er.Root) {
+	if !slices.ContainsFunc(old, er.Root.SameKey) {
 		if len(old) > 0 {
 			c.log.Warn("enrollment replaces the pinned trust root", "old_kid", old[0].Kid, "new_kid", er.Root.Kid)
 		}
@@ -80,13 +81,4 @@ func (c *Client) Enroll(ctx context.Context, code string) error {
 	}
 	c.log.Info("terminal enrolled", "device", er.DeviceID, "root_kid", er.Root.Kid)
 	return nil
-}
-
-func containsRoot(roots []verify.JWK, r verify.JWK) bool {
-	for _, x := range roots {
-		if x.Kty == r.Kty && x.Crv == r.Crv && x.X == r.X && x.Y == r.Y {
-			return true
-		}
-	}
-	return false
 }

@@ -168,6 +168,13 @@ func PublicJWK(pub crypto.PublicKey, kid, alg string) (JWK, error) {
 	return k, nil
 }
 
+// SameKey says whether k and o hold the same public key, whatever their
+// kid, alg and validity members say (a root pinned by hand and the same
+// root announced in a trust list may differ there).
+func (k JWK) SameKey(o JWK) bool {
+	return k.Kty == o.Kty && k.Crv == o.Crv && k.X == o.X && k.Y == o.Y
+}
+
 // Thumbprint is the RFC 7638 SHA-256 thumbprint, base64url. It covers only
 // the key's required members (not kid, alg or the validity window); it is
 // empty for a JWK of a type the protocol does not know.

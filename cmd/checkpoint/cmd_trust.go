@@ -46,7 +46,7 @@ func cmdTrust(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("trust pin: %w", err)
 		}
 		for _, k := range old {
-			if !slices.ContainsFunc(roots, func(r verify.JWK) bool { return r.Thumbprint() == k.Thumbprint() }) {
+			if !slices.ContainsFunc(roots, k.SameKey) {
 				fmt.Fprintf(e.stdout, "no longer trusted: root %s\n", k.Thumbprint())
 			}
 		}
